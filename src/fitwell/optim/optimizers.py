@@ -1,0 +1,216 @@
+"""Optimisers with PyTorch's exact update rules, updating parameters in place.
+
+Each optimiser is given the model's parameter dict once (``model.params``) and, at
+every step, the matching gradient dict (``model.grads``). When the arrays are views
+into one flat buffer (as :class:`fitwell.nn.Sequential` arranges) the update runs
+on that buffer as a whole; otherwise it runs array by array. The arithmetic is the
+same either way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._flat import flat_buffer
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
+
+
+def _check_number(value, name, owner, low=0.0, high=None, low_open=False, high_open=False):
+    ok = isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool)
+    if ok:
+        value = float(value)
+        ok = np.isfinite(value) and (value > low if low_open else value >= low)
+        if ok and high is not None:
+            ok = value < high if high_open else value <= high
+    if not ok:
+        left = "(" if low_open else "["
+        right = "]" if high is None else (")" if high_open else "]")
+        upper = "inf" if high is None else high
+        raise ValueError(f"{owner}: {name} must be in {left}{low}, {upper}{right}, got {value!r}")
+    return float(value)
+
+
+class Optimizer:
+    """Base class: holds the parameters, the learning rate and the step count.
+
+    Parameters
+    ----------
+    params : dict of str to ndarray
+        The live parameter arrays, updated in place by :meth:`step`.
+    lr : float
+        Learning rate used when :meth:`step` is called with ``lr=None``.
+    """
+
+    def __init__(self, params, lr):
+        if not isinstance(params, dict) or not params:
+            raise ValueError(
+                f"{type(self).__name__}: params must be a non-empty dict of arrays "
+                "(e.g. model.params)"
+            )
+        self.params = params
+        self.names = list(params)
+        self.lr = _check_number(lr, "lr", type(self).__name__)
+        self.t = 0
+        self._flat = flat_buffer(params[name] for name in self.names)
+        self._grad_key = None
+        self._flat_grad = None
+
+    def _state_like(self):
+        """Zero state: one flat array when params are flat, else one per parameter."""
+        if self._flat is not None:
+            return np.zeros_like(self._flat)
+        return {name: np.zeros_like(self.params[name]) for name in self.names}
+
+    def _pairs(self, grads):
+        """Yield ``(key, param, grad)``: once for a flat model, else per parameter."""
+        key = tuple(id(grads[name]) for name in self.names) if self._flat is not None else None
+        if key is not None:
+            if key != self._grad_key:
+                self._grad_key = key
+                self._flat_grad = flat_buffer(grads[name] for name in self.names)
+                if self._flat_grad is not None and self._flat_grad.shape != self._flat.shape:
+                    self._flat_grad = None
+            if self._flat_grad is not None:
+                yield None, self._flat, self._flat_grad
+                return
+        for name in self.names:
+            yield name, self.params[name], grads[name]
+
+    def step(self, grads, lr=None):
+        """Apply one update from ``grads``; ``lr`` overrides :attr:`lr` for this step."""
+        missing = [name for name in self.names if name not in grads]
+        if missing:
+            raise ValueError(f"{type(self).__name__}.step: gradients missing for {missing}")
+        lr = self.lr if lr is None else _check_number(lr, "lr", type(self).__name__)
+        self.t += 1
+        for key, param, grad in self._pairs(grads):
+            self._update(key, param, grad, lr)
+
+    def _update(self, key, param, grad, lr):
+        raise NotImplementedError(f"{type(self).__name__} must implement _update")
+
+    @staticmethod
+    def _select(state, key):
+        return state if key is None else state[key]
+
+    def _scratch(self, key, like):
+        """A reused array the shape of ``like`` for intermediate results."""
+        store = self.__dict__.setdefault("_scratch_store", {})
+        array = store.get(key)
+        if array is None or array.shape != like.shape or array.dtype != like.dtype:
+            array = store[key] = np.empty_like(like)
+        return array
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with momentum, dampening, Nesterov and L2 decay.
+
+    PyTorch's rule (``torch.optim.SGD``)::
+
+        g = grad + weight_decay * p
+        b = g                                   on the first step
+        b = momentum * b + (1 - dampening) * g  afterwards
+        g = g + momentum * b if nesterov else b
+        p = p - lr * g
+
+    Sutskever et al., "On the importance of initialization and momentum in deep
+    learning", ICML 2013.
+    """
+
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False,
+                 weight_decay=0.0):
+        super().__init__(params, lr)
+        self.momentum = _check_number(momentum, "momentum", "SGD")
+        self.dampening = _check_number(dampening, "dampening", "SGD", high=1.0)
+        self.weight_decay = _check_number(weight_decay, "weight_decay", "SGD")
+        self.nesterov = bool(nesterov)
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError("SGD: nesterov=True requires momentum > 0 and dampening = 0")
+        self.momentum_buffer = self._state_like() if self.momentum else None
+
+    def _update(self, key, param, grad, lr):
+        d_p = grad
+        if self.weight_decay:
+            d_p = np.multiply(param, self.weight_decay, out=self._scratch(("g", key), param))
+            d_p += grad
+        if self.momentum:
+            buf = self._select(self.momentum_buffer, key)
+            if self.t == 1:
+                np.copyto(buf, d_p)
+            else:
+                buf *= self.momentum
+                scaled = np.multiply(d_p, 1.0 - self.dampening, out=self._scratch(("s", key), param))
+                buf += scaled
+            if self.nesterov:
+                look_ahead = np.multiply(buf, self.momentum, out=self._scratch(("s", key), param))
+                d_p = np.add(look_ahead, d_p, out=look_ahead)
+            else:
+                d_p = buf
+        step = np.multiply(d_p, lr, out=self._scratch(("s", key), param))
+        param -= step
+
+
+class Adam(Optimizer):
+    """Adam with coupled (L2) weight decay, as ``torch.optim.Adam``::
+
+        g = grad + weight_decay * p
+        m = beta1 m + (1 - beta1) g;   v = beta2 v + (1 - beta2) g^2
+        p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    Kingma & Ba, https://arxiv.org/abs/1412.6980
+    """
+
+    decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr)
+        owner = type(self).__name__
+        if not isinstance(betas, tuple | list) or len(betas) != 2:
+            raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
+        self.betas = (
+            _check_number(betas[0], "betas[0]", owner, high=1.0, high_open=True),
+            _check_number(betas[1], "betas[1]", owner, high=1.0, high_open=True),
+        )
+        self.eps = _check_number(eps, "eps", owner)
+        self.weight_decay = _check_number(weight_decay, "weight_decay", owner)
+        self.m = self._state_like()
+        self.v = self._state_like()
+
+    def _update(self, key, param, grad, lr):
+        beta1, beta2 = self.betas
+        if self.weight_decay and self.decoupled:
+            param *= 1.0 - lr * self.weight_decay
+        elif self.weight_decay:
+            coupled = np.multiply(param, self.weight_decay, out=self._scratch(("g", key), param))
+            grad = np.add(coupled, grad, out=coupled)
+        m, v = self._select(self.m, key), self._select(self.v, key)
+        m *= beta1
+        scaled = np.multiply(grad, 1.0 - beta1, out=self._scratch(("sq", key), param))
+        m += scaled
+        v *= beta2
+        squared = np.multiply(grad, grad, out=self._scratch(("sq", key), param))
+        squared *= 1.0 - beta2
+        v += squared
+        bias_correction1 = 1.0 - beta1**self.t
+        bias_correction2 = 1.0 - beta2**self.t
+        denom = np.sqrt(v, out=self._scratch(("sq", key), param))
+        denom /= np.sqrt(bias_correction2)
+        denom += self.eps
+        np.divide(m, denom, out=denom)
+        denom *= lr / bias_correction1
+        param -= denom
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay, as ``torch.optim.AdamW``: before the Adam
+    update, ``p = p * (1 - lr * weight_decay)``.
+
+    Loshchilov & Hutter, "Decoupled Weight Decay Regularization",
+    https://arxiv.org/abs/1711.05101
+    """
+
+    decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)

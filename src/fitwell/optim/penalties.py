@@ -1,0 +1,113 @@
+"""Weight penalties (L1, L2, elastic net) that add to the loss and to the gradients.
+
+By default a penalty applies to weight *matrices* only — the arrays with two or
+more dimensions — and leaves biases and normalisation gamma/beta alone, the
+usual practice (and what scikit-learn's ``alpha`` does).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Penalty", "L1", "L2", "ElasticNet", "is_weight_matrix"]
+
+
+def is_weight_matrix(name: str, array: np.ndarray) -> bool:
+    """The default selection: arrays with at least two dimensions."""
+    return array.ndim >= 2
+
+
+def _check_strength(value, name, owner):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value) \
+            or value < 0:
+        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+class Penalty:
+    """Base class. Call ``penalty(params, grads)`` once per step.
+
+    Parameters
+    ----------
+    applies_to : callable (name, array) -> bool, default=is_weight_matrix
+        Chooses the parameters the penalty acts on.
+    """
+
+    def __init__(self, applies_to=None):
+        self.applies_to = applies_to or is_weight_matrix
+
+    def __call__(self, params, grads=None) -> float:
+        """Return the penalty value and, when ``grads`` is given, add its gradient in place."""
+        total = 0.0
+        for name, param in params.items():
+            if self.applies_to(name, param):
+                total += self._value(param)
+                if grads is not None:
+                    self._add_grad(param, grads[name])
+        return total
+
+    def _value(self, param):
+        raise NotImplementedError
+
+    def _add_grad(self, param, grad):
+        raise NotImplementedError
+
+
+class L2(Penalty):
+    """``0.5 * strength * sum(w ** 2)``, gradient ``strength * w``.
+
+    With the one-half, ``L2(s)`` under plain SGD is exactly ``SGD(weight_decay=s)``
+    on the selected weights. scikit-learn's ``alpha`` is ``L2(alpha / n_samples)``.
+    """
+
+    def __init__(self, strength, applies_to=None):
+        super().__init__(applies_to)
+        self.strength = _check_strength(strength, "strength", "L2")
+
+    def _value(self, param):
+        flat = param.ravel()
+        return 0.5 * self.strength * float(np.dot(flat, flat))
+
+    def _add_grad(self, param, grad):
+        if self.strength:
+            grad += self.strength * param
+
+    def __repr__(self):
+        return f"L2({self.strength})"
+
+
+class L1(Penalty):
+    """``strength * sum(|w|)``, gradient ``strength * sign(w)`` (0 at exactly 0)."""
+
+    def __init__(self, strength, applies_to=None):
+        super().__init__(applies_to)
+        self.strength = _check_strength(strength, "strength", "L1")
+
+    def _value(self, param):
+        return self.strength * float(np.abs(param).sum())
+
+    def _add_grad(self, param, grad):
+        if self.strength:
+            grad += self.strength * np.sign(param)
+
+    def __repr__(self):
+        return f"L1({self.strength})"
+
+
+class ElasticNet(Penalty):
+    """``L1(l1) + L2(l2)``: ``l1 * sum|w| + 0.5 * l2 * sum w^2``."""
+
+    def __init__(self, l1, l2, applies_to=None):
+        super().__init__(applies_to)
+        self._parts = (L1(l1, applies_to), L2(l2, applies_to))
+        self.l1, self.l2 = self._parts[0].strength, self._parts[1].strength
+
+    def _value(self, param):
+        return sum(part._value(param) for part in self._parts)
+
+    def _add_grad(self, param, grad):
+        for part in self._parts:
+            part._add_grad(param, grad)
+
+    def __repr__(self):
+        return f"ElasticNet(l1={self.l1}, l2={self.l2})"
