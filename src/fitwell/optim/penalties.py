@@ -36,20 +36,24 @@ class Penalty:
     def __init__(self, applies_to=None):
         self.applies_to = applies_to or is_weight_matrix
 
-    def __call__(self, params, grads=None) -> float:
-        """Return the penalty value and, when ``grads`` is given, add its gradient in place."""
+    def __call__(self, params, grads=None, scale=1.0) -> float:
+        """Return the penalty value and, when ``grads`` is given, add its gradient in place.
+
+        ``scale`` multiplies both (scikit-learn divides its ``alpha`` by the batch
+        size this way).
+        """
         total = 0.0
         for name, param in params.items():
             if self.applies_to(name, param):
                 total += self._value(param)
                 if grads is not None:
-                    self._add_grad(param, grads[name])
-        return total
+                    self._add_grad(param, grads[name], scale)
+        return scale * total
 
     def _value(self, param):
         raise NotImplementedError
 
-    def _add_grad(self, param, grad):
+    def _add_grad(self, param, grad, scale):
         raise NotImplementedError
 
 
@@ -68,9 +72,9 @@ class L2(Penalty):
         flat = param.ravel()
         return 0.5 * self.strength * float(np.dot(flat, flat))
 
-    def _add_grad(self, param, grad):
+    def _add_grad(self, param, grad, scale=1.0):
         if self.strength:
-            grad += self.strength * param
+            grad += (scale * self.strength) * param
 
     def __repr__(self):
         return f"L2({self.strength})"
@@ -86,9 +90,9 @@ class L1(Penalty):
     def _value(self, param):
         return self.strength * float(np.abs(param).sum())
 
-    def _add_grad(self, param, grad):
+    def _add_grad(self, param, grad, scale=1.0):
         if self.strength:
-            grad += self.strength * np.sign(param)
+            grad += (scale * self.strength) * np.sign(param)
 
     def __repr__(self):
         return f"L1({self.strength})"
@@ -105,9 +109,9 @@ class ElasticNet(Penalty):
     def _value(self, param):
         return sum(part._value(param) for part in self._parts)
 
-    def _add_grad(self, param, grad):
+    def _add_grad(self, param, grad, scale=1.0):
         for part in self._parts:
-            part._add_grad(param, grad)
+            part._add_grad(param, grad, scale)
 
     def __repr__(self):
         return f"ElasticNet(l1={self.l1}, l2={self.l2})"

@@ -1,0 +1,292 @@
+"""Callbacks: small hook objects the :class:`~fitwell.training.Trainer` calls.
+
+Hooks, all optional: ``on_train_begin(trainer)``, ``on_epoch_end(trainer, logs)``
+(``logs`` is the epoch's row of the history), ``on_batch_end(trainer, loss)`` and
+``on_train_end(trainer)`` — the last is called however training ends: at the
+epoch limit, stopped early, on divergence or on ``KeyboardInterrupt``.
+A callback stops training by setting ``trainer.stop_training = True``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+
+from ..optim.schedules import ReduceLROnPlateau as _PlateauRule
+
+__all__ = [
+    "Callback", "MonitorCallback", "EarlyStopping", "ReduceLROnPlateau", "TerminateOnNaN",
+    "NoImprovementStopping", "ProgressBar", "DivergenceWarning",
+]
+
+
+class DivergenceWarning(RuntimeWarning):
+    """Training produced a non-finite loss and was stopped."""
+
+
+class Callback:
+    """Base class; override only the hooks you need."""
+
+    def on_train_begin(self, trainer):
+        pass
+
+    def on_epoch_end(self, trainer, logs):
+        pass
+
+    def on_train_end(self, trainer):
+        pass
+
+    # on_batch_end is looked up with getattr so that callbacks without it cost nothing
+    # per batch.
+
+
+def _default_mode(monitor):
+    return "max" if monitor.endswith(("score", "accuracy", "acc", "r2")) else "min"
+
+
+class MonitorCallback(Callback):
+    """Shared monitor logic: which metric, which direction, what counts as better.
+
+    Parameters
+    ----------
+    monitor : str
+        A history column: ``"val_loss"``, ``"val_score"``, ``"train_loss"``,
+        ``"train_score"``; ``"val_accuracy"`` and ``"train_accuracy"`` are accepted
+        as aliases of the scores.
+    mode : {"auto", "min", "max"}
+        ``"auto"`` picks ``"max"`` for scores and accuracies and ``"min"`` otherwise.
+    min_delta : float
+        The smallest change that counts as an improvement.
+    """
+
+    _ALIASES = {"val_accuracy": "val_score", "train_accuracy": "train_score",
+                "val_r2": "val_score", "train_r2": "train_score"}
+    _COLUMNS = ("train_loss", "val_loss", "train_score", "val_score")
+
+    def __init__(self, monitor="val_loss", mode="auto", min_delta=0.0):
+        column = self._ALIASES.get(monitor, monitor)
+        owner = type(self).__name__
+        if column not in self._COLUMNS:
+            raise ValueError(f"{owner}: monitor must be one of {list(self._COLUMNS)} (or "
+                             f"{list(self._ALIASES)}), got {monitor!r}")
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"{owner}: mode must be 'auto', 'min' or 'max', got {mode!r}")
+        if isinstance(min_delta, bool) or not isinstance(min_delta, int | float) \
+                or not min_delta >= 0:
+            raise ValueError(f"{owner}: min_delta must be a number >= 0, got {min_delta!r}")
+        self.monitor, self.column = monitor, column
+        self.mode = _default_mode(column) if mode == "auto" else mode
+        self.min_delta = float(min_delta)
+
+    def is_improvement(self, current, best) -> bool:
+        if not math.isfinite(current):
+            return False
+        if self.mode == "min":
+            return current < best - self.min_delta
+        return current > best + self.min_delta
+
+    def _worst(self):
+        return math.inf if self.mode == "min" else -math.inf
+
+    def _value(self, logs):
+        value = logs.get(self.column, math.nan)
+        if value != value and self.column.startswith("val_"):
+            raise ValueError(f"{type(self).__name__} monitors {self.monitor!r} but training has "
+                             "no validation data; pass validation data or monitor 'train_loss'")
+        return float(value)
+
+
+class EarlyStopping(MonitorCallback):
+    """Stop when the monitored metric has not improved for ``patience`` epochs.
+
+    Keras' semantics: an epoch improves when it beats the best so far by more
+    than ``min_delta``; after ``patience`` epochs in a row without improvement,
+    training stops. Epochs before ``start_from_epoch`` are not judged.
+
+    With ``restore_best=True`` the *whole* model state — weights, normalisation
+    gamma/beta and running statistics — of the best epoch is restored when
+    training ends, however it ends (stopped early, epoch limit, divergence,
+    ``KeyboardInterrupt``).
+
+    Attributes
+    ----------
+    best : float
+    best_epoch : int or None
+        1-based epoch of the best value.
+    stopped_epoch : int or None
+    """
+
+    def __init__(self, monitor="val_loss", mode="auto", patience=10, min_delta=0.0,
+                 start_from_epoch=0, restore_best=True):
+        super().__init__(monitor, mode, min_delta)
+        for name, value in (("patience", patience), ("start_from_epoch", start_from_epoch)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"EarlyStopping: {name} must be an integer >= 0, got {value!r}")
+        self.patience = patience
+        self.start_from_epoch = start_from_epoch
+        self.restore_best = bool(restore_best)
+
+    def on_train_begin(self, trainer):
+        self.best = self._worst()
+        self.best_epoch = None
+        self.best_state = None
+        self.wait = 0
+        self.stopped_epoch = None
+
+    def on_epoch_end(self, trainer, logs):
+        epoch = logs["epoch"]
+        if epoch <= self.start_from_epoch:
+            return
+        current = self._value(logs)
+        if self.is_improvement(current, self.best):
+            self.best, self.best_epoch, self.wait = current, epoch, 0
+            if self.restore_best:
+                self.best_state = trainer.snapshot(self.best_state)
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = epoch
+            trainer.stop_training = True
+
+    def on_train_end(self, trainer):
+        if self.restore_best and self.best_state is not None:
+            trainer.model.load_state_dict(self.best_state)
+            trainer.restored_epoch = self.best_epoch
+
+
+class NoImprovementStopping(MonitorCallback):
+    """scikit-learn's MLP stopping rule, for drop-in fidelity.
+
+    An epoch counts as "no improvement" unless the metric beats the best so far
+    by at least ``tol``; the best is updated on *any* improvement. When more than
+    ``n_iter_no_change`` such epochs have passed in a row, training stops — or,
+    with ``adaptive=True`` (scikit-learn's ``learning_rate="adaptive"``), the
+    learning rate is divided by 5 and counting restarts, until it falls to 1e-6.
+    With ``restore_best=True`` the state of the best epoch is restored at the end
+    (scikit-learn does so when early stopping on a validation score).
+    """
+
+    def __init__(self, monitor="train_loss", tol=1e-4, n_iter_no_change=10, adaptive=False,
+                 restore_best=False):
+        super().__init__(monitor, "auto", 0.0)
+        self.tol = float(tol)
+        self.n_iter_no_change = int(n_iter_no_change)
+        self.adaptive = bool(adaptive)
+        self.restore_best = bool(restore_best)
+
+    def on_train_begin(self, trainer):
+        self.best = self._worst()
+        self.best_epoch = None
+        self.best_state = None
+        self.count = 0
+
+    def on_epoch_end(self, trainer, logs):
+        current = self._value(logs)
+        if self.mode == "min":
+            no_improvement = current > self.best - self.tol
+            better = current < self.best
+        else:
+            no_improvement = current < self.best + self.tol
+            better = current > self.best
+        self.count = self.count + 1 if no_improvement else 0
+        if better:
+            self.best, self.best_epoch = current, logs["epoch"]
+            if self.restore_best:
+                self.best_state = trainer.snapshot(self.best_state)
+        if self.count > self.n_iter_no_change:
+            if self.adaptive and trainer.lr > 1e-6:
+                trainer.lr_scale /= 5.0
+                self.count = 0
+            else:
+                trainer.stop_training = True
+
+    def on_train_end(self, trainer):
+        if self.restore_best and self.best_state is not None:
+            trainer.model.load_state_dict(self.best_state)
+            trainer.restored_epoch = self.best_epoch
+
+
+class ReduceLROnPlateau(MonitorCallback):
+    """Multiply the learning rate by ``factor`` when the metric plateaus.
+
+    Uses the rules of :class:`fitwell.schedules.ReduceLROnPlateau` (PyTorch's),
+    applied as a multiplier on whatever schedule the trainer follows.
+    """
+
+    def __init__(self, monitor="val_loss", mode="auto", factor=0.1, patience=10,
+                 min_delta=1e-4, cooldown=0, min_lr=0.0):
+        super().__init__(monitor, mode, min_delta)
+        self._rule_args = dict(mode=self.mode, factor=factor, patience=patience,
+                               threshold=self.min_delta, threshold_mode="abs",
+                               cooldown=cooldown)
+        _PlateauRule(1.0, **self._rule_args)  # validate now, not at the first epoch
+        self.min_lr = float(min_lr)
+
+    def on_train_begin(self, trainer):
+        self.rule = _PlateauRule(1.0, **self._rule_args)
+
+    def on_epoch_end(self, trainer, logs):
+        scale = self.rule.step(self._value(logs))
+        if trainer.base_lr() * scale >= self.min_lr:
+            trainer.lr_scale = scale
+
+
+class TerminateOnNaN(Callback):
+    """Stop at the first non-finite batch loss and warn.
+
+    On by default in the :class:`Trainer`. The parameters are then garbage, so the
+    trainer restores the best state it knows: an :class:`EarlyStopping`'s best
+    epoch if there is one, otherwise the state at the end of the last finite
+    epoch (the initial state if the first epoch diverged).
+    """
+
+    def on_train_begin(self, trainer):
+        self.last_good = trainer.snapshot()
+
+    def on_batch_end(self, trainer, loss):
+        if not math.isfinite(loss):
+            trainer.stop_training = True
+            trainer.diverged = True
+
+    def on_epoch_end(self, trainer, logs):
+        if not trainer.diverged:
+            self.last_good = trainer.snapshot(self.last_good)
+
+    def on_train_end(self, trainer):
+        if trainer.diverged:
+            if trainer.restored_epoch is None:
+                trainer.model.load_state_dict(self.last_good)
+            warnings.warn(
+                f"training diverged (non-finite loss) in epoch {trainer.epoch}; stopped and "
+                "restored the best state seen. Lower the learning rate or add gradient "
+                "clipping (clip_grad_norm).",
+                DivergenceWarning, stacklevel=2,
+            )
+
+
+class ProgressBar(Callback):
+    """A tqdm progress bar over epochs with the latest metrics; silent when the
+    stream is not a terminal (unless ``force=True``)."""
+
+    def __init__(self, stream=None, force=False, description="training"):
+        self.stream = stream
+        self.force = force
+        self.description = description
+
+    def on_train_begin(self, trainer):
+        from tqdm.auto import tqdm
+
+        stream = self.stream or sys.stderr
+        enabled = self.force or (hasattr(stream, "isatty") and stream.isatty())
+        self.bar = tqdm(total=trainer.max_epochs, desc=self.description, file=stream,
+                        disable=not enabled, leave=False, unit="epoch")
+
+    def on_epoch_end(self, trainer, logs):
+        shown = {k: f"{logs[k]:.4f}" for k in ("train_loss", "val_loss", "val_score")
+                 if logs.get(k) == logs.get(k)}
+        self.bar.set_postfix(shown, refresh=False)
+        self.bar.update(1)
+
+    def on_train_end(self, trainer):
+        self.bar.close()
