@@ -2,7 +2,9 @@
 
 from . import nn, optim, schedules
 from .estimator import FitwellClassifier, FitwellRegressor
+from .io import ModelFileError, load, save
 
-__version__ = "0.1.0"
+from ._version import __version__
 
-__all__ = ["nn", "optim", "schedules", "FitwellClassifier", "FitwellRegressor", "__version__"]
+__all__ = ["nn", "optim", "schedules", "FitwellClassifier", "FitwellRegressor", "save", "load",
+           "ModelFileError", "__version__"]

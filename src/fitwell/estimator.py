@@ -393,6 +393,18 @@ class _BaseFitwell(BaseEstimator):
                                for i in range(0, X.shape[0], 16384)]) if X.shape[0] else \
             np.empty((0, self.n_outputs_), dtype=self._dtype)
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        # The optimiser holds views into the model's flat buffer, which pickling
+        # cannot keep; a warm start after unpickling begins with a fresh optimiser.
+        state.pop("_optimizer", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in state:
+            self._optimizer = None
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = False

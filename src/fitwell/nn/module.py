@@ -186,6 +186,16 @@ class Module:
             )
         return grad
 
+    # -- pickling: workspaces and caches are scratch, not state --------------------------
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_workspaces"] = {}
+        state["_cache"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
     def extra_repr(self) -> str:
         return ""
 

@@ -82,6 +82,12 @@ class Sequential(Module):
                 layer._grads[name] = self._flat_grads[offset:end].reshape(value.shape)
                 offset = end
 
+    def __setstate__(self, state):
+        # Pickle stores every view as an independent copy; gather them into one
+        # flat buffer again.
+        super().__setstate__(state)
+        self._flatten()
+
     def __len__(self):
         return len(self.layers)
 
