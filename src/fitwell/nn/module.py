@@ -164,8 +164,9 @@ class Module:
         """Validate a 2-D input and its feature count; return it as an ndarray."""
         x = np.asarray(x)
         if x.ndim != 2:
+            expected = "n_features" if n_features is None else n_features
             raise ValueError(
-                f"{type(self).__name__} expects a 2-D array of shape (n_samples, n_features), "
+                f"{type(self).__name__} expects a 2-D array of shape (n_samples, {expected}), "
                 f"got an array of shape {x.shape}"
             )
         if n_features is not None and x.shape[1] != n_features:

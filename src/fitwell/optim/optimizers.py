@@ -53,7 +53,14 @@ class Optimizer:
         self.lr = _check_number(lr, "lr", type(self).__name__)
         self.t = 0
         self._flat = flat_buffer(params[name] for name in self.names)
-        self._grad_key = None
+        self._slices = None  # each parameter's (slice, shape) in the flat state arrays
+        if self._flat is not None:
+            ends = np.cumsum([params[name].size for name in self.names])
+            self._slices = {
+                name: (slice(int(end) - params[name].size, int(end)), params[name].shape)
+                for name, end in zip(self.names, ends, strict=True)
+            }
+        self._grad_arrays = None
         self._flat_grad = None
 
     def _state_like(self):
@@ -64,11 +71,13 @@ class Optimizer:
 
     def _pairs(self, grads):
         """Yield ``(key, param, grad)``: once for a flat model, else per parameter."""
-        key = tuple(id(grads[name]) for name in self.names) if self._flat is not None else None
-        if key is not None:
-            if key != self._grad_key:
-                self._grad_key = key
-                self._flat_grad = flat_buffer(grads[name] for name in self.names)
+        if self._flat is not None:
+            arrays = [grads[name] for name in self.names]
+            # Compare the arrays themselves (held, so their ids cannot be reused), not ids.
+            if self._grad_arrays is None or any(
+                    a is not b for a, b in zip(arrays, self._grad_arrays, strict=True)):
+                self._grad_arrays = arrays
+                self._flat_grad = flat_buffer(arrays)
                 if self._flat_grad is not None and self._flat_grad.shape != self._flat.shape:
                     self._flat_grad = None
             if self._flat_grad is not None:
@@ -90,9 +99,14 @@ class Optimizer:
     def _update(self, key, param, grad, lr):
         raise NotImplementedError(f"{type(self).__name__} must implement _update")
 
-    @staticmethod
-    def _select(state, key):
-        return state if key is None else state[key]
+    def _select(self, state, key):
+        """The state of parameter ``key``, or the whole flat state for ``key=None``."""
+        if key is None:
+            return state
+        if self._slices is not None:  # flat parameters, gradients given array by array
+            where, shape = self._slices[key]
+            return state[where].reshape(shape)
+        return state[key]
 
     def _scratch(self, key, like):
         """A reused array the shape of ``like`` for intermediate results."""
@@ -140,7 +154,8 @@ class SGD(Optimizer):
                 np.copyto(buf, d_p)
             else:
                 buf *= self.momentum
-                scaled = np.multiply(d_p, 1.0 - self.dampening, out=self._scratch(("s", key), param))
+                scaled = np.multiply(d_p, 1.0 - self.dampening,
+                                     out=self._scratch(("s", key), param))
                 buf += scaled
             if self.nesterov:
                 look_ahead = np.multiply(buf, self.momentum, out=self._scratch(("s", key), param))

@@ -290,8 +290,9 @@ class ReduceLROnPlateau(Schedule):
 class Warmup(Schedule):
     """A linear warm-up in front of another schedule::
 
-        lr(t) = schedule(0) * (start_factor + (1 - start_factor) * t / warmup_steps),  t < warmup_steps
-        lr(t) = schedule(t - warmup_steps),                                          otherwise
+        lr(t) = schedule(0) * (start_factor + (1 - start_factor) * t / warmup_steps)
+                                            for t < warmup_steps
+        lr(t) = schedule(t - warmup_steps)  otherwise
 
     PyTorch's ``SequentialLR([LinearLR(start_factor, total_iters=warmup_steps),
     schedule], milestones=[warmup_steps])``.
