@@ -8,7 +8,9 @@ never execute code):
   the layer shapes, and a SHA-256 digest of every array;
 * ``state/<name>`` — the network's parameters and buffers (``"0.weight"``, ...);
 * ``classes`` — the class labels of a classifier;
-* ``history/<column>`` — the per-epoch history.
+* ``history/<column>`` — the per-epoch history;
+* ``scaler/mean``, ``scaler/scale`` — a ``StandardScaler`` saved in front of the
+  estimator, when the model is such a pipeline.
 
 A truncated or tampered file, a file of another format version, or one that is
 not a fitwell model is refused with a :class:`ModelFileError` naming the problem.
@@ -20,13 +22,14 @@ import hashlib
 import json
 import os
 import zipfile
+import zlib
 
 import numpy as np
 
 from ._version import __version__
 from .training.history import History
 
-__all__ = ["save", "load", "ModelFileError", "FORMAT_VERSION"]
+__all__ = ["save", "load", "read_metadata", "ModelFileError", "FORMAT_VERSION"]
 
 FORMAT_NAME = "fitwell-model"
 FORMAT_VERSION = 1
@@ -82,16 +85,32 @@ def _unplain(value):
     return value
 
 
-def save(estimator, path) -> None:
+def _split_pipeline(model):
+    """``(scaler or None, estimator)`` from an estimator or a scaler + estimator pipeline."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if isinstance(model, Pipeline):
+        steps = [step for _, step in model.steps]
+        if len(steps) == 2 and isinstance(steps[0], StandardScaler):
+            return steps[0], steps[1]
+        raise ModelFileError("save accepts a fitwell estimator or a Pipeline of StandardScaler "
+                             "followed by a fitwell estimator")
+    return None, model
+
+
+def save(model, path, metadata=None) -> None:
     """Write a fitted :class:`~fitwell.FitwellClassifier` or
-    :class:`~fitwell.FitwellRegressor` to ``path`` (a ``.npz`` file).
+    :class:`~fitwell.FitwellRegressor` — alone or after a fitted ``StandardScaler``
+    in a ``Pipeline`` — to ``path`` (a ``.npz`` file).
 
     Parameters that cannot be stored as data (callback objects, augmenter
-    objects, a ``RandomState``) are refused with a clear error rather than
-    pickled.
+    objects, a ``RandomState``) are left out rather than pickled. ``metadata`` is a
+    JSON-serialisable dict kept in the header (see :func:`read_metadata`).
     """
     from .estimator import FitwellClassifier, FitwellRegressor
 
+    scaler, estimator = _split_pipeline(model)
     if not isinstance(estimator, FitwellClassifier | FitwellRegressor):
         raise ModelFileError(f"save expects a FitwellClassifier or FitwellRegressor, got "
                              f"{type(estimator).__name__}")
@@ -126,6 +145,10 @@ def save(estimator, path) -> None:
         header["label_type"] = estimator._label_binarizer.y_type_
     else:
         header["y_1d"] = bool(estimator._y_1d)
+    if scaler is not None:
+        arrays["scaler/mean"] = np.asarray(scaler.mean_, dtype=np.float64)
+        arrays["scaler/scale"] = np.asarray(scaler.scale_, dtype=np.float64)
+    header["metadata"] = _json_value(metadata or {})
     header["shapes"] = {k: list(v.shape) for k, v in arrays.items()}
     header["digests"] = {k: _digest(v) for k, v in arrays.items()}
     arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
@@ -141,7 +164,8 @@ def _read(path):
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
+            NotImplementedError) as exc:  # zlib / NotImplementedError: corrupt members
         raise ModelFileError(f"{path!r} is not a readable fitwell model file (truncated or not an "
                              f".npz archive: {exc})") from exc
     if "header" not in arrays:
@@ -167,11 +191,28 @@ def _read(path):
     return header, arrays
 
 
+def read_metadata(path) -> dict:
+    """The ``metadata`` dict stored by :func:`save` (empty if none)."""
+    header, _ = _read(path)
+    return header.get("metadata", {})
+
+
 def load(path):
-    """Read a model written by :func:`save` and return the fitted estimator."""
+    """Read a model written by :func:`save`: the fitted estimator, or the
+    ``Pipeline(StandardScaler, estimator)`` it was saved as."""
     from .estimator import FitwellClassifier, FitwellRegressor
 
     header, arrays = _read(path)
+    scaler = None
+    if "scaler/mean" in arrays:
+        from sklearn.preprocessing import StandardScaler
+
+        scaler = StandardScaler()
+        scaler.mean_ = arrays.pop("scaler/mean")
+        scaler.scale_ = arrays.pop("scaler/scale")
+        scaler.var_ = scaler.scale_**2
+        scaler.n_features_in_ = scaler.mean_.shape[0]
+        scaler.n_samples_seen_ = 0
     kinds = {"FitwellClassifier": FitwellClassifier, "FitwellRegressor": FitwellRegressor}
     if header.get("estimator") not in kinds:
         raise ModelFileError(f"{path!r}: unknown estimator {header.get('estimator')!r}")
@@ -220,4 +261,8 @@ def load(path):
     history = {k[len("history/"):]: v.tolist() for k, v in arrays.items()
                if k.startswith("history/")}
     estimator.history_ = History.from_dict(history)
+    if scaler is not None:
+        from sklearn.pipeline import make_pipeline
+
+        return make_pipeline(scaler, estimator)
     return estimator
