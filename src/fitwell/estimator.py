@@ -21,9 +21,15 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from . import nn, optim
 from ._build import (
@@ -244,15 +250,25 @@ class _BaseFitwell(BaseEstimator):
         first_pass = not hasattr(self, "model_") or (not self.warm_start and not incremental)
         X, y = validate_data(self, X, y, reset=first_pass, dtype=[np.float64, np.float32],
                              multi_output=True, y_numeric=not is_classifier_target(self))
+        y = _ravel_column(y)
         X = X.astype(self._dtype, copy=False)
         if X.shape[0] < 2 and not incremental:
             raise ValueError(f"{type(self).__name__} needs at least 2 samples to fit, got "
-                             f"{X.shape[0]}")
+                             f"n_samples={X.shape[0]}")
         y_raw = y
         y = self._prepare_targets(y, incremental=not first_pass, classes=classes)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                                 ensure_non_negative=True)
         sample_weight = self._apply_class_weight(y_raw, sample_weight)
+        if sample_weight is not None and not np.all(sample_weight > 0):
+            # A zero-weight sample is dropped, so that it counts exactly as absent and a
+            # mini-batch can never have weights summing to zero.
+            keep = sample_weight > 0
+            if not keep.any():
+                raise ValueError("sample_weight is zero for every sample; at least one sample "
+                                 "needs a positive weight")
+            X, y, y_raw, sample_weight = X[keep], y[keep], y_raw[keep], sample_weight[keep]
         self._check_added_params()
         seeds = self._seeds()
         if first_pass:
@@ -295,8 +311,10 @@ class _BaseFitwell(BaseEstimator):
             n_iter_no_change=self.n_iter_no_change, schedule_kwargs=self.schedule_kwargs)
         loss, score = self._loss_and_score()
         has_validation = validation is not None
-        monitor = ("val_loss" if self.monitor == "val_loss" else "val_score") if has_validation \
-            else "train_loss"
+        # As in scikit-learn: early stopping watches the validation metric; without it
+        # training stops on the training loss (validation data, if any, is only recorded).
+        stop_on_validation = self.early_stopping and has_validation
+        monitor = self.monitor if stop_on_validation else "train_loss"
         callbacks = []
         if not incremental:
             patience = self.n_iter_no_change if math.isfinite(self.n_iter_no_change) \
@@ -304,14 +322,15 @@ class _BaseFitwell(BaseEstimator):
             adaptive = self.learning_rate == "adaptive" and self.solver in ("sgd", "nesterov")
             callbacks.append(NoImprovementStopping(
                 monitor=monitor, tol=self.tol, n_iter_no_change=int(patience), adaptive=adaptive,
-                restore_best=self.restore_best_weights and has_validation))
+                restore_best=self.restore_best_weights and stop_on_validation))
         if self.verbose:
             callbacks.append(ProgressBar(force=True, description=type(self).__name__))
         callbacks.extend(self.callbacks or ())
         augment = make_augmenter(self.augment, self.image_shape)
         trainer = Trainer(
             self.model_, loss, self._optimizer, schedule=schedule, schedule_interval=interval,
-            plateau_monitor=monitor, penalties=self._penalties(), penalty_scale="batch",
+            plateau_monitor=self.monitor if has_validation else "train_loss",
+            penalties=self._penalties(), penalty_scale="batch",
             clip_grad_norm=self.clip_grad_norm, augment=augment,
             one_hot_classes=self._one_hot_classes(), batch_size=batch_size,
             max_epochs=1 if incremental else self.max_iter, shuffle=self.shuffle,
@@ -326,7 +345,7 @@ class _BaseFitwell(BaseEstimator):
         self.loss_curve_.extend(trainer.objective_curve)
         if self.loss_curve_:
             self.loss_ = self.loss_curve_[-1]
-        if self.early_stopping and has_validation:
+        if stop_on_validation:
             self.validation_scores_.extend(history["val_score"])
             finite = [s for s in self.validation_scores_ if math.isfinite(s)]
             self.best_validation_score_ = max(finite) if finite else -np.inf
@@ -413,6 +432,21 @@ class _BaseFitwell(BaseEstimator):
 
 def is_classifier_target(estimator):
     return isinstance(estimator, ClassifierMixin)
+
+
+def _ravel_column(y):
+    """A column-vector ``y`` as 1-D, with scikit-learn's DataConversionWarning."""
+    if y.ndim == 2 and y.shape[1] == 1:
+        return column_or_1d(y, warn=True)
+    return y
+
+
+def _stochastic_solver(estimator):
+    """``partial_fit`` exists only for stochastic solvers, as in scikit-learn."""
+    if estimator.solver not in STOCHASTIC_SOLVERS:
+        raise AttributeError(f"partial_fit is only available for stochastic optimizers. "
+                             f"{estimator.solver} is not stochastic.")
+    return True
 
 
 _ADDED_DOC = """
@@ -556,7 +590,7 @@ class FitwellClassifier(ClassifierMixin, _BaseFitwell):
             self.classes_ = self._label_binarizer.classes_
             if len(self.classes_) < 2 and target_type != "multilabel-indicator":
                 raise ValueError(f"FitwellClassifier needs samples of at least 2 classes in the "
-                                 f"data, got only class {self.classes_[0]!r}")
+                                 f"data, got only class {self.classes_.tolist()[0]!r}")
             self._multiclass = self._label_binarizer.y_type_ == "multiclass"
         else:
             present = unique_labels(y)
@@ -605,6 +639,8 @@ class FitwellClassifier(ClassifierMixin, _BaseFitwell):
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels (any hashable type) or a multilabel indicator matrix.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative. Samples of weight 0 are left out before training, exactly
+            as if absent (they do not count in ``t_`` either).
         validation_data : tuple (X_val, y_val), optional
             Held-out data to evaluate each epoch (and early-stop on with
             ``early_stopping=True``) instead of splitting off ``validation_fraction``.
@@ -615,14 +651,13 @@ class FitwellClassifier(ClassifierMixin, _BaseFitwell):
         """
         return self._fit(X, y, sample_weight=sample_weight, validation_data=validation_data)
 
+    @available_if(_stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over ``(X, y)``; ``classes`` is required on the first call.
 
-        Only for stochastic solvers.
+        Only for stochastic solvers: with ``solver="lbfgs"`` the attribute does not
+        exist (``AttributeError``), as in scikit-learn.
         """
-        if self.solver not in STOCHASTIC_SOLVERS:
-            raise AttributeError(f"partial_fit is only available for stochastic optimizers. "
-                                 f"{self.solver} is not stochastic.")
         self._validate_params()
         first = not hasattr(self, "classes_") or not hasattr(self, "model_")
         if first and classes is None:
@@ -634,6 +669,7 @@ class FitwellClassifier(ClassifierMixin, _BaseFitwell):
     def _partial_first(self, X, y, sample_weight, classes):
         X, y = validate_data(self, X, y, reset=True, dtype=[np.float64, np.float32],
                              multi_output=True)
+        y = _ravel_column(y)
         self._prepare_targets(np.asarray(classes), incremental=False, classes=classes)
         yt = self._prepare_targets(y, incremental=True)
         self._initialize(X.shape[1], self._n_outputs_for(yt), self._seeds())
@@ -762,16 +798,15 @@ class FitwellRegressor(RegressorMixin, _BaseFitwell):
         """Fit the model to data matrix X and targets y (see :class:`FitwellClassifier`)."""
         return self._fit(X, y, sample_weight=sample_weight, validation_data=validation_data)
 
+    @available_if(_stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)``; only for stochastic solvers."""
-        if self.solver not in STOCHASTIC_SOLVERS:
-            raise AttributeError(f"partial_fit is only available for stochastic optimizers. "
-                                 f"{self.solver} is not stochastic.")
         self._validate_params()
         incremental = hasattr(self, "model_")
         if not incremental:
             X, y = validate_data(self, X, y, reset=True, dtype=[np.float64, np.float32],
                                  multi_output=True, y_numeric=True)
+            y = _ravel_column(y)
             yt = self._prepare_targets(y, incremental=False)
             self._initialize(X.shape[1], self._n_outputs_for(yt), self._seeds())
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)

@@ -170,6 +170,10 @@ def _read(path):
                              f".npz archive: {exc})") from exc
     if "header" not in arrays:
         raise ModelFileError(f"{path!r} is an .npz archive but not a fitwell model (no header)")
+    raw = sorted(name for name, value in arrays.items() if not isinstance(value, np.ndarray))
+    if raw:  # np.load hands back members that are not .npy data as bytes
+        raise ModelFileError(f"{path!r} is not a fitwell model file: members {raw} are not "
+                             ".npy arrays")
     try:
         header = json.loads(arrays.pop("header").tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -198,6 +202,16 @@ def read_metadata(path) -> dict:
 
 
 def load(path):
+    """Read a model written by :func:`save`: the fitted estimator, or the
+    ``Pipeline(StandardScaler, estimator)`` it was saved as."""
+    try:
+        return _load(path)
+    except (KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise ModelFileError(f"{os.fspath(path)!r}: the model header is incomplete or corrupt "
+                             f"({type(exc).__name__}: {exc})") from exc
+
+
+def _load(path):
     """Read a model written by :func:`save`: the fitted estimator, or the
     ``Pipeline(StandardScaler, estimator)`` it was saved as."""
     from .estimator import FitwellClassifier, FitwellRegressor
