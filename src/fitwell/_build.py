@@ -119,8 +119,12 @@ class InverseScaling(schedules.Schedule):
 
 
 def build_schedule(learning_rate, solver, *, lr, max_iter, warmup_epochs, power_t,
-                   n_samples, n_batches, samples_before, n_iter_no_change, schedule_kwargs):
+                   n_samples, n_batches, samples_before, n_iter_no_change, schedule_kwargs,
+                   plateau_mode="min"):
     """Return ``(schedule or None, interval)`` for a ``learning_rate`` name.
+
+    ``plateau_mode`` is ``"max"`` when the plateau schedule watches a score and
+    ``"min"`` when it watches a loss.
 
     scikit-learn applies ``"invscaling"`` and ``"adaptive"`` to ``solver="sgd"``
     only, with other solvers keeping a constant rate; fitwell does the same for
@@ -146,7 +150,8 @@ def build_schedule(learning_rate, solver, *, lr, max_iter, warmup_epochs, power_
                                          **kwargs}), interval
     elif learning_rate == "plateau":
         schedule = schedules.ReduceLROnPlateau(
-            lr, **{"factor": 0.1, "patience": max(1, n_iter_no_change // 2), **kwargs})
+            lr, **{"mode": plateau_mode, "factor": 0.1,
+                   "patience": max(1, min(n_iter_no_change, max_iter) // 2), **kwargs})
     else:  # validated by the estimator before it gets here
         raise ValueError(f"unknown learning_rate {learning_rate!r}")
     if warmup_epochs:

@@ -304,11 +304,13 @@ class _BaseFitwell(BaseEstimator):
                 nesterovs_momentum=self.nesterovs_momentum, beta_1=self.beta_1,
                 beta_2=self.beta_2, epsilon=self.epsilon, weight_decay=self.weight_decay)
         epochs_done = self.n_iter_
+        plateau_monitor = self.monitor if validation is not None else "train_loss"
         schedule, interval = build_schedule(
             self.learning_rate, self.solver, lr=self.learning_rate_init,
             max_iter=self.max_iter, warmup_epochs=self.warmup_epochs, power_t=self.power_t,
             n_samples=n, n_batches=n_batches, samples_before=self.t_,
-            n_iter_no_change=self.n_iter_no_change, schedule_kwargs=self.schedule_kwargs)
+            n_iter_no_change=self.n_iter_no_change, schedule_kwargs=self.schedule_kwargs,
+            plateau_mode="max" if plateau_monitor == "val_score" else "min")
         loss, score = self._loss_and_score()
         has_validation = validation is not None
         # As in scikit-learn: early stopping watches the validation metric; without it
@@ -329,7 +331,7 @@ class _BaseFitwell(BaseEstimator):
         augment = make_augmenter(self.augment, self.image_shape)
         trainer = Trainer(
             self.model_, loss, self._optimizer, schedule=schedule, schedule_interval=interval,
-            plateau_monitor=self.monitor if has_validation else "train_loss",
+            plateau_monitor=plateau_monitor,
             penalties=self._penalties(), penalty_scale="batch",
             clip_grad_norm=self.clip_grad_norm, augment=augment,
             one_hot_classes=self._one_hot_classes(), batch_size=batch_size,

@@ -9,6 +9,7 @@ on the whole batch at once, every image with its own random transform.
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -233,13 +234,21 @@ _IMAGE_AUGMENTERS = {"shift", "rotation", "flip"}
 
 
 def make_augmenter(spec, image_shape=None):
-    """Build one augmenter from a name, a ``(name, {params})`` pair, or an object.
+    """Build one augmenter from a name, a ``(name, {params})`` pair, a
+    ``{"name": name, **params}`` mapping (a TOML inline table), or an object.
 
     Names: ``"shift"``, ``"rotation"``, ``"flip"`` (need ``image_shape``),
     ``"noise"``, ``"mixup"``. A list builds a :class:`Compose`.
     """
     if spec is None:
         return None
+    if isinstance(spec, dict):
+        params = dict(spec)
+        name = params.pop("name", None)
+        if not isinstance(name, str):
+            raise ValueError(f"an augmentation given as a mapping needs a 'name' key, e.g. "
+                             f"{{'name': 'rotation', 'max_degrees': 10}}; got {spec!r}")
+        return make_augmenter((name, params), image_shape)
     if isinstance(spec, list | tuple) and not (
             len(spec) == 2 and isinstance(spec[0], str) and isinstance(spec[1], dict)):
         parts = [make_augmenter(s, image_shape) for s in spec]
@@ -256,4 +265,9 @@ def make_augmenter(spec, image_shape=None):
             raise ValueError(f"augmentation {name!r} works on images: give image_shape, e.g. "
                              "image_shape=(8, 8) for the digits data")
         params["image_shape"] = image_shape
+    allowed = [p for p in inspect.signature(AUGMENTERS[name]).parameters if p != "image_shape"]
+    unknown = sorted(set(params) - set(allowed) - {"image_shape"})
+    if unknown:
+        raise ValueError(f"augmentation {name!r} has no parameter(s) {unknown}; it takes "
+                         f"{allowed}")
     return AUGMENTERS[name](**params)

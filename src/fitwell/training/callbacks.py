@@ -13,6 +13,8 @@ import math
 import sys
 import warnings
 
+import numpy as np
+
 from ..optim.schedules import ReduceLROnPlateau as _PlateauRule
 
 __all__ = [
@@ -90,11 +92,12 @@ class MonitorCallback(Callback):
         return math.inf if self.mode == "min" else -math.inf
 
     def _value(self, logs):
-        value = logs.get(self.column, math.nan)
-        if value != value and self.column.startswith("val_"):
+        # The trainer leaves the val_ columns out of the logs when it has no validation
+        # data; a present but non-finite value (divergence) is simply no improvement.
+        if self.column not in logs and self.column.startswith("val_"):
             raise ValueError(f"{type(self).__name__} monitors {self.monitor!r} but training has "
                              "no validation data; pass validation data or monitor 'train_loss'")
-        return float(value)
+        return float(logs.get(self.column, math.nan))
 
 
 class EarlyStopping(MonitorCallback):
@@ -170,6 +173,12 @@ class NoImprovementStopping(MonitorCallback):
     def __init__(self, monitor="train_loss", tol=1e-4, n_iter_no_change=10, adaptive=False,
                  restore_best=False):
         super().__init__(monitor, "auto", 0.0)
+        if isinstance(tol, bool) or not isinstance(tol, int | float) or not tol >= 0:
+            raise ValueError(f"NoImprovementStopping: tol must be a number >= 0, got {tol!r}")
+        if isinstance(n_iter_no_change, bool) or not isinstance(n_iter_no_change, int) \
+                or n_iter_no_change < 1:
+            raise ValueError(f"NoImprovementStopping: n_iter_no_change must be an integer >= 1, "
+                             f"got {n_iter_no_change!r}")
         self.tol = float(tol)
         self.n_iter_no_change = int(n_iter_no_change)
         self.adaptive = bool(adaptive)
@@ -183,11 +192,12 @@ class NoImprovementStopping(MonitorCallback):
 
     def on_epoch_end(self, trainer, logs):
         current = self._value(logs)
+        # Written so that a non-finite metric counts as no improvement.
         if self.mode == "min":
-            no_improvement = current > self.best - self.tol
+            no_improvement = not current <= self.best - self.tol
             better = current < self.best
         else:
-            no_improvement = current < self.best + self.tol
+            no_improvement = not current >= self.best + self.tol
             better = current > self.best
         self.count = self.count + 1 if no_improvement else 0
         if better:
@@ -221,6 +231,8 @@ class ReduceLROnPlateau(MonitorCallback):
                                threshold=self.min_delta, threshold_mode="abs",
                                cooldown=cooldown)
         _PlateauRule(1.0, **self._rule_args)  # validate now, not at the first epoch
+        if isinstance(min_lr, bool) or not isinstance(min_lr, int | float) or not min_lr >= 0:
+            raise ValueError(f"ReduceLROnPlateau: min_lr must be a number >= 0, got {min_lr!r}")
         self.min_lr = float(min_lr)
 
     def on_train_begin(self, trainer):
@@ -228,8 +240,11 @@ class ReduceLROnPlateau(MonitorCallback):
 
     def on_epoch_end(self, trainer, logs):
         scale = self.rule.step(self._value(logs))
-        if trainer.base_lr() * scale >= self.min_lr:
-            trainer.lr_scale = scale
+        base = trainer.base_lr()
+        if base * scale < self.min_lr:
+            # Clamp at min_lr (never raising the rate) as Keras and PyTorch do.
+            scale = min(trainer.lr_scale, self.min_lr / base) if base > 0 else trainer.lr_scale
+        trainer.lr_scale = scale
 
 
 class TerminateOnNaN(Callback):
@@ -250,8 +265,13 @@ class TerminateOnNaN(Callback):
             trainer.diverged = True
 
     def on_epoch_end(self, trainer, logs):
-        if not trainer.diverged:
+        if trainer.diverged:
+            return
+        # The epoch's last step may have left non-finite parameters behind a finite loss.
+        if all(np.isfinite(value).all() for value in trainer.model.params.values()):
             self.last_good = trainer.snapshot(self.last_good)
+        else:
+            trainer.stop_training = trainer.diverged = True
 
     def on_train_end(self, trainer):
         if trainer.diverged:

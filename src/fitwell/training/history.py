@@ -14,9 +14,10 @@ COLUMNS = ("epoch", "train_loss", "val_loss", "train_score", "val_score", "lr", 
 class History:
     """Per-epoch metrics of one training run.
 
-    Each epoch records ``train_loss`` (mean over the epoch's batches, penalties
-    included), ``val_loss``, ``train_score`` and ``val_score`` (accuracy for
-    classifiers, R² for regressors; ``nan`` when not computed), the learning rate
+    Each epoch records ``train_loss`` (mean data loss over the epoch's batches,
+    without penalties — the trainer keeps the penalised objective in
+    ``Trainer.objective_curve``), ``val_loss``, ``train_score`` and ``val_score``
+    (accuracy for classifiers, R² for regressors; ``nan`` when not computed), the learning rate
     ``lr`` at the end of the epoch and the wall ``time`` in seconds the epoch took.
 
     ``history["val_loss"]`` returns one column as a list; :meth:`to_dict` all of

@@ -19,6 +19,8 @@ from .history import History
 
 __all__ = ["Trainer", "accuracy_from_logits", "accuracy_from_binary_logits", "r2_score"]
 
+_MONITORABLE = ("train_loss", "val_loss", "train_score", "val_score")
+
 
 def accuracy_from_logits(outputs, y):
     """Fraction of rows whose largest logit is the true class (``y`` class ids)."""
@@ -117,6 +119,9 @@ class Trainer:
                              f"{batch_size!r}")
         if isinstance(max_epochs, bool) or not isinstance(max_epochs, int) or max_epochs < 1:
             raise ValueError(f"Trainer: max_epochs must be a positive integer, got {max_epochs!r}")
+        if plateau_monitor not in _MONITORABLE:
+            raise ValueError(f"Trainer: plateau_monitor must be one of {list(_MONITORABLE)}, got "
+                             f"{plateau_monitor!r}")
         self.model, self.loss, self.optimizer = model, loss, optimizer
         self.schedule, self.schedule_interval = schedule, schedule_interval
         self.plateau_monitor = plateau_monitor
@@ -201,6 +206,19 @@ class Trainer:
         self.restored_epoch = None
         batch_hooks = [c for c in self.callbacks if hasattr(c, "on_batch_end")]
         stateful = self.schedule is not None and getattr(self.schedule, "stateful", False)
+        if stateful and validation_data is None and self.plateau_monitor.startswith("val_"):
+            raise ValueError(f"Trainer: the {type(self.schedule).__name__} schedule steps on "
+                             f"{self.plateau_monitor!r} but fit got no validation_data; pass "
+                             "validation_data or use plateau_monitor='train_loss'")
+        if getattr(self.augment, "needs_one_hot", False) and y.ndim == 1 \
+                and not self.one_hot_classes:
+            raise ValueError(f"Trainer: the augmenter {type(self.augment).__name__} mixes "
+                             "targets and needs probability rows, but y holds class ids; pass "
+                             "one_hot_classes=<number of classes>")
+        # Callbacks see every column; the val_ ones only when there is validation data,
+        # so that a monitor can tell "no validation data" from "a non-finite value".
+        blank = {c: math.nan for c in History.columns
+                 if validation_data is not None or not c.startswith("val_")}
         for callback in self.callbacks:
             callback.on_train_begin(self)
         try:
@@ -254,7 +272,7 @@ class Trainer:
                     logs["val_loss"], logs["val_score"] = self.evaluate(*validation_data)
                 logs["time"] = time.perf_counter() - started
                 self.history.append(**logs)
-                logs = {**{c: math.nan for c in History.columns}, **logs}
+                logs = {**blank, **logs}
                 if stateful:
                     self.schedule.step(logs[self.plateau_monitor])
                 for callback in self.callbacks:
