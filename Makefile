@@ -28,7 +28,14 @@ test: $(VENV)/.test-installed
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests benchmarks
 
-bench: $(VENV)/.test-installed
+$(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	@touch $@ $(VENV)/.runtime-installed
+
+# The side-by-side benchmark (quick grid, a few minutes; BENCH_ARGS=--full for the whole
+# grid), then one training step against PyTorch.
+bench: $(VENV)/.bench-installed
+	$(BIN)/python benchmarks/compare.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/engine.py
 
 clean:

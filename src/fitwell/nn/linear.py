@@ -73,7 +73,7 @@ class Linear(Module):
         grad = self._check_grad(grad, (x.shape[0], self.out_features))
         np.matmul(x.T, grad, out=self._grads["weight"])
         if self.use_bias:
-            np.sum(grad, axis=0, out=self._grads["bias"])
+            self._column_sum(grad, out=self._grads["bias"])
         if not need_input_grad:
             return None
         dx = self._workspace("dx", x.shape, x.dtype)

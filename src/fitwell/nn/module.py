@@ -152,6 +152,21 @@ class Module:
             self._workspaces[key] = array
         return array
 
+    def _column_sum(self, a: np.ndarray, out: np.ndarray, mean: bool = False) -> np.ndarray:
+        """``a.sum(axis=0)`` (or ``a.mean(axis=0)``) written into ``out``.
+
+        Computed as ``ones @ a`` (or ``(ones / n) @ a``), one BLAS call against a
+        cached vector: for the small batches of training that is about twice as fast
+        as ``np.add.reduce``, and the mean needs no separate division.
+        """
+        n = a.shape[0]
+        key = ("1/n" if mean else "ones", (n,), a.dtype)
+        weights = self._workspaces.get(key)
+        if weights is None:
+            weights = self._workspace(*key)
+            weights.fill(1.0 / n if mean else 1.0)
+        return np.matmul(weights, a, out=out)
+
     def _require_cache(self):
         if self._cache is None:
             raise RuntimeError(

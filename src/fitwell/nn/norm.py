@@ -41,10 +41,16 @@ class _AffineNorm(Module):
         out += self._params["bias"]
         return out
 
+    def _param_grads(self, grad, xhat):
+        """Fill dgamma = sum(grad * xhat) and dbeta = sum(grad) over the batch."""
+        self._column_sum(grad, out=self._grads["bias"])
+        # The dx workspace holds grad * xhat until the caller computes dx into it.
+        products = np.multiply(grad, xhat, out=self._workspace("dx", grad.shape, grad.dtype))
+        self._column_sum(products, out=self._grads["weight"])
+
     def _affine_backward(self, grad, xhat):
         """Fill dgamma and dbeta; return dL/dxhat in a workspace."""
-        np.sum(grad, axis=0, out=self._grads["bias"])
-        np.einsum("ij,ij->j", grad, xhat, out=self._grads["weight"])
+        self._param_grads(grad, xhat)
         dxhat = self._workspace("dxhat", grad.shape, grad.dtype)
         return np.multiply(grad, self._params["weight"], out=dxhat)
 
@@ -96,7 +102,8 @@ class BatchNorm(_AffineNorm):
         if not training:
             running_mean, running_var = self._buffers["running_mean"], self._buffers["running_var"]
             inv_std = 1.0 / np.sqrt(running_var + self.eps)
-            xhat = (x - running_mean) * inv_std
+            xhat = np.subtract(x, running_mean)
+            xhat *= inv_std
             self._cache = (xhat, inv_std, False)
             return self._affine(xhat, training)
         n = x.shape[0]
@@ -105,37 +112,57 @@ class BatchNorm(_AffineNorm):
                 "BatchNorm needs at least 2 samples per batch in training mode to estimate a "
                 f"variance, got input of shape {x.shape}; use a larger batch_size"
             )
-        mean = x.mean(axis=0)
-        xhat = self._workspace("xhat", x.shape, x.dtype)
-        np.subtract(x, mean, out=xhat)
-        var = np.einsum("ij,ij->j", xhat, xhat) / n
-        inv_std = 1.0 / np.sqrt(var + self.eps)
+        # Every statistic goes into a workspace of the layer, so a training step
+        # allocates nothing; the cached xhat and inv_std are valid until the next call.
+        f, dtype = x.shape[1], x.dtype
+        mean, var, inv_std, scratch = self._workspace("stats", (4, f), dtype)
+        eps, keep, new, new_unbiased, _ = self._constants(n, dtype)
+        self._column_sum(x, out=mean, mean=True)
+        xhat = np.subtract(x, mean, out=self._workspace("xhat", x.shape, dtype))
+        # The squares borrow the output workspace, which _affine overwrites below.
+        squares = np.multiply(xhat, xhat, out=self._workspace("out", x.shape, dtype))
+        self._column_sum(squares, out=var, mean=True)
+        np.add(var, eps, out=inv_std)
+        np.sqrt(inv_std, out=inv_std)
+        np.reciprocal(inv_std, out=inv_std)
         xhat *= inv_std
-        m = self.momentum
         running_mean, running_var = self._buffers["running_mean"], self._buffers["running_var"]
-        running_mean *= 1.0 - m
-        running_mean += m * mean
-        running_var *= 1.0 - m
-        running_var += (m * n / (n - 1)) * var
+        running_mean *= keep
+        running_mean += np.multiply(mean, new, out=scratch)
+        running_var *= keep
+        running_var += np.multiply(var, new_unbiased, out=scratch)
         self._cache = (xhat, inv_std, True)
         return self._affine(xhat, training)
+
+    def _constants(self, n, dtype):
+        """``eps, 1 - momentum, momentum, momentum * n / (n - 1), 1 / n`` as 0-d arrays of
+        ``dtype``, cached: NumPy converts a Python float operand on every call, which
+        costs as much as the arithmetic on these short vectors."""
+        key = ("constants", n, dtype)
+        constants = self._workspaces.get(key)
+        if constants is None:
+            m = self.momentum
+            values = (self.eps, 1.0 - m, m, m * n / (n - 1), 1.0 / n)
+            constants = self._workspaces[key] = tuple(np.array(v, dtype) for v in values)
+        return constants
 
     def backward(self, grad):
         xhat, inv_std, batch_stats = self._require_cache()
         grad = self._check_grad(grad, xhat.shape)
-        dxhat = self._affine_backward(grad, xhat)
         if not batch_stats:
+            dxhat = self._affine_backward(grad, xhat)
             return np.multiply(dxhat, inv_std, out=dxhat)
-        # dx = inv_std / N * (N dxhat - sum(dxhat) - xhat * sum(dxhat * xhat)), and
-        # sum(dxhat) = gamma * dbeta, sum(dxhat * xhat) = gamma * dgamma.
-        n = grad.shape[0]
-        gamma = self._params["weight"]
+        # With dxhat = gamma * grad, sum(grad) = dbeta and sum(grad * xhat) = dgamma:
+        # dx = gamma * inv_std * (grad - dbeta / N - xhat * dgamma / N).
+        self._param_grads(grad, xhat)
+        inv_n = self._constants(grad.shape[0], grad.dtype)[4]
         dgamma, dbeta = self._grads["weight"], self._grads["bias"]
+        scratch = self._workspace("stats", (4, dgamma.shape[0]), grad.dtype)[3]
         dx = self._workspace("dx", grad.shape, grad.dtype)
-        np.multiply(xhat, gamma * dgamma / n, out=dx)
-        np.subtract(dxhat, dx, out=dx)
-        dx -= gamma * dbeta / n
-        dx *= inv_std
+        np.multiply(xhat, np.multiply(dgamma, inv_n, out=scratch), out=dx)
+        dx += np.multiply(dbeta, inv_n, out=scratch)
+        np.subtract(grad, dx, out=dx)
+        dx *= np.multiply(self._params["weight"], inv_std, out=scratch)
         return dx
 
     def extra_repr(self):

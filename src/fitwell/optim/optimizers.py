@@ -9,6 +9,9 @@ same either way.
 
 from __future__ import annotations
 
+import math
+import operator
+
 import numpy as np
 
 from ._flat import flat_buffer
@@ -50,6 +53,7 @@ class Optimizer:
             )
         self.params = params
         self.names = list(params)
+        self._name_set = frozenset(self.names)
         self.lr = _check_number(lr, "lr", type(self).__name__)
         self.t = 0
         self._flat = flat_buffer(params[name] for name in self.names)
@@ -72,10 +76,10 @@ class Optimizer:
     def _pairs(self, grads):
         """Yield ``(key, param, grad)``: once for a flat model, else per parameter."""
         if self._flat is not None:
-            arrays = [grads[name] for name in self.names]
+            arrays = list(map(grads.__getitem__, self.names))
             # Compare the arrays themselves (held, so their ids cannot be reused), not ids.
-            if self._grad_arrays is None or any(
-                    a is not b for a, b in zip(arrays, self._grad_arrays, strict=True)):
+            if self._grad_arrays is None or not all(map(operator.is_, arrays,
+                                                        self._grad_arrays)):
                 self._grad_arrays = arrays
                 self._flat_grad = flat_buffer(arrays)
                 if self._flat_grad is not None and self._flat_grad.shape != self._flat.shape:
@@ -88,8 +92,8 @@ class Optimizer:
 
     def step(self, grads, lr=None):
         """Apply one update from ``grads``; ``lr`` overrides :attr:`lr` for this step."""
-        missing = [name for name in self.names if name not in grads]
-        if missing:
+        if not grads.keys() >= self._name_set:
+            missing = [name for name in self.names if name not in grads]
             raise ValueError(f"{type(self).__name__}.step: gradients missing for {missing}")
         lr = self.lr if lr is None else _check_number(lr, "lr", type(self).__name__)
         self.t += 1
@@ -152,11 +156,14 @@ class SGD(Optimizer):
             buf = self._select(self.momentum_buffer, key)
             if self.t == 1:
                 np.copyto(buf, d_p)
-            else:
+            elif self.dampening:
                 buf *= self.momentum
                 scaled = np.multiply(d_p, 1.0 - self.dampening,
                                      out=self._scratch(("s", key), param))
                 buf += scaled
+            else:  # the same arithmetic: multiplying by 1 - 0 is exact
+                buf *= self.momentum
+                buf += d_p
             if self.nesterov:
                 look_ahead = np.multiply(buf, self.momentum, out=self._scratch(("s", key), param))
                 d_p = np.add(look_ahead, d_p, out=look_ahead)
@@ -210,7 +217,7 @@ class Adam(Optimizer):
         bias_correction1 = 1.0 - beta1**self.t
         bias_correction2 = 1.0 - beta2**self.t
         denom = np.sqrt(v, out=self._scratch(("sq", key), param))
-        denom /= np.sqrt(bias_correction2)
+        denom /= math.sqrt(bias_correction2)  # a Python float keeps the arithmetic in dtype
         denom += self.eps
         np.divide(m, denom, out=denom)
         denom *= lr / bias_correction1

@@ -7,9 +7,17 @@ usual practice (and what scikit-learn's ``alpha`` does).
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
+from ._flat import flat_buffer
+
 __all__ = ["Penalty", "L1", "L2", "ElasticNet", "is_weight_matrix"]
+
+
+#: models with at most this many parameters take the flat (masked) path
+_FLAT_UP_TO = 2**18
 
 
 def is_weight_matrix(name: str, array: np.ndarray) -> bool:
@@ -42,6 +50,17 @@ class Penalty:
         ``scale`` multiplies both (scikit-learn divides its ``alpha`` by the batch
         size this way).
         """
+        flat = self._flat(params, grads)
+        if flat is not None and flat[0].size <= _FLAT_UP_TO:
+            # One flat buffer (see fitwell.nn.Sequential): the selected entries, zeros
+            # elsewhere, cost a handful of vectorised calls instead of a few per array.
+            # Masking is one more pass over the parameters: it pays while the calls,
+            # not the passes, dominate, i.e. for small models.
+            param, grad, selected = flat
+            masked = np.multiply(param, selected, out=self._scratch(param, "masked"))
+            if grad is not None:
+                self._add_grad(masked, grad, scale)
+            return scale * self._value(masked)
         total = 0.0
         for name, param in params.items():
             if self.applies_to(name, param):
@@ -49,6 +68,42 @@ class Penalty:
                 if grads is not None:
                     self._add_grad(param, grads[name], scale)
         return scale * total
+
+    def _flat(self, params, grads):
+        """``(flat params, flat grads or None, 0/1 selection)`` when ``params`` (and
+        ``grads``) tile one buffer each, else ``None``; the detection is cached."""
+        arrays = list(params.values())
+        grad_arrays = None if grads is None else [grads[name] for name in params]
+        cached = self.__dict__.get("_flat_cache")
+        if cached is None or len(cached[0]) != len(arrays) \
+                or not all(map(operator.is_, arrays, cached[0])):
+            base = flat_buffer(arrays)
+            selected = None
+            if base is not None:
+                selected = np.concatenate([np.full(value.size, self.applies_to(name, value),
+                                                   dtype=base.dtype)
+                                           for name, value in params.items()])
+            cached = self._flat_cache = (arrays, base, selected, [None, None])
+        _, base, selected, grad_cache = cached
+        if base is None:
+            return None
+        if grad_arrays is None:
+            return base, None, selected
+        if grad_cache[0] is None or not all(map(operator.is_, grad_arrays, grad_cache[0])):
+            grad_base = flat_buffer(grad_arrays)
+            if grad_base is not None and grad_base.shape != base.shape:
+                grad_base = None
+            grad_cache[:] = [grad_arrays, grad_base]
+        return (base, grad_cache[1], selected) if grad_cache[1] is not None else None
+
+    def _scratch(self, like, name="term"):
+        """A reused array shaped like ``like``: the gradient terms allocate nothing."""
+        store = self.__dict__.setdefault("_scratch_store", {})
+        key = (name, like.shape, like.dtype)
+        array = store.get(key)
+        if array is None:
+            array = store[key] = np.empty_like(like)
+        return array
 
     def _value(self, param):
         raise NotImplementedError
@@ -74,7 +129,7 @@ class L2(Penalty):
 
     def _add_grad(self, param, grad, scale=1.0):
         if self.strength:
-            grad += (scale * self.strength) * param
+            grad += np.multiply(param, scale * self.strength, out=self._scratch(param))
 
     def __repr__(self):
         return f"L2({self.strength})"
@@ -88,11 +143,13 @@ class L1(Penalty):
         self.strength = _check_strength(strength, "strength", "L1")
 
     def _value(self, param):
-        return self.strength * float(np.abs(param).sum())
+        return self.strength * float(np.abs(param, out=self._scratch(param)).sum())
 
     def _add_grad(self, param, grad, scale=1.0):
         if self.strength:
-            grad += (scale * self.strength) * np.sign(param)
+            term = np.sign(param, out=self._scratch(param))
+            term *= scale * self.strength
+            grad += term
 
     def __repr__(self):
         return f"L1({self.strength})"

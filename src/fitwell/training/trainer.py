@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from .._threads import limit_blas_threads
 from ..optim.clip import clip_grad_norm as _clip_norm
 from ..optim.clip import clip_grad_value as _clip_value
 from .callbacks import EarlyStopping, NoImprovementStopping, TerminateOnNaN
@@ -221,11 +222,12 @@ class Trainer:
                  if validation_data is not None or not c.startswith("val_")}
         for callback in self.callbacks:
             callback.on_train_begin(self)
+        threads = limit_blas_threads(batch_size, self._params.values())
+        outputs = None  # the epoch's training outputs, row i for sample i, reused
         try:
             while self.epoch < self.max_epochs and not self.stop_training:
                 started = time.perf_counter()
                 order = self.rng.permutation(n) if self.shuffle else np.arange(n)
-                outputs = None
                 loss_sum = objective_sum = 0.0
                 for start in range(0, n, batch_size):
                     index = order[start:start + batch_size]
@@ -239,7 +241,7 @@ class Trainer:
                     if self.score is not None:
                         if outputs is None:
                             outputs = np.empty((n, out.shape[1]), dtype=out.dtype)
-                        outputs[start:start + len(index)] = out
+                        outputs[index] = out
                     value, grad = self.loss(out, yb, sample_weight=wb)
                     self.model.backward(grad, need_input_grad=False)
                     objective = value
@@ -267,7 +269,7 @@ class Trainer:
                 logs = {"epoch": self.epoch, "train_loss": loss_sum / n, "lr": lr}
                 self.objective_curve.append(objective_sum / n)
                 if outputs is not None:
-                    logs["train_score"] = self.score(outputs, y[order])
+                    logs["train_score"] = self.score(outputs, y)
                 if validation_data is not None:
                     logs["val_loss"], logs["val_score"] = self.evaluate(*validation_data)
                 logs["time"] = time.perf_counter() - started
@@ -282,6 +284,7 @@ class Trainer:
             warnings.warn(f"training interrupted by the user after {self.epoch} epochs; the "
                           "model keeps the best state seen", RuntimeWarning, stacklevel=2)
         finally:
+            threads.restore_original_limits()
             for callback in self.callbacks:
                 callback.on_train_end(self)
         return self.history
