@@ -85,7 +85,10 @@ def summarize_configurations(records, config_ids, level=0.95) -> list[dict]:
         for key, _, _ in METRICS:
             s = summarize(row["scores"][key].values(), level=level)
             row[f"{key}_mean"], row[f"{key}_std"] = s.mean, s.std
-            row[f"{key}_ci_low"], row[f"{key}_ci_high"] = s.ci_low, s.ci_high
+            high = s.ci_high
+            if key != "gap" and high == high:
+                high = min(high, 100.0)  # a score in points (accuracy, R²) never exceeds 100
+            row[f"{key}_ci_low"], row[f"{key}_ci_high"] = s.ci_low, high
         rows.append(row)
     return rows
 
