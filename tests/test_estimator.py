@@ -749,3 +749,21 @@ def test_without_warm_start_refit_starts_over(iris):
     fresh = _small(FitwellClassifier, max_iter=5).fit(X, y)
     assert model.n_iter_ == 5
     assert np.array_equal(model.coefs_[0], fresh.coefs_[0])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_stopping_without_validation_follows_sklearn_rule_on_loss_curve():
+    """Without early stopping, training stops exactly where scikit-learn's rule, applied to
+    ``loss_curve_`` (the loss *including* the L2 penalty), says it should."""
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = FitwellClassifier(hidden_layer_sizes=(16,), alpha=1.0, tol=1e-3, n_iter_no_change=3,
+                            max_iter=300, random_state=0).fit(X, y)
+    best, count, stop = np.inf, 0, None
+    for epoch, loss in enumerate(clf.loss_curve_, start=1):
+        count = count + 1 if loss > best - clf.tol else 0
+        best = min(best, loss)
+        if count > clf.n_iter_no_change:
+            stop = epoch
+            break
+    assert stop is not None and clf.n_iter_ == stop < 300

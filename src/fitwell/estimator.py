@@ -317,7 +317,8 @@ class _BaseFitwell(BaseEstimator):
         # As in scikit-learn: early stopping watches the validation metric; without it
         # training stops on the training loss (validation data, if any, is only recorded).
         stop_on_validation = self.early_stopping and has_validation
-        monitor = self.monitor if stop_on_validation else "train_loss"
+        # Without it, scikit-learn watches loss_curve_: the loss *with* the L2 penalty.
+        monitor = self.monitor if stop_on_validation else "train_objective"
         callbacks = []
         if not incremental:
             patience = self.n_iter_no_change if math.isfinite(self.n_iter_no_change) \

@@ -54,8 +54,9 @@ class MonitorCallback(Callback):
     ----------
     monitor : str
         A history column: ``"val_loss"``, ``"val_score"``, ``"train_loss"``,
-        ``"train_score"``; ``"val_accuracy"`` and ``"train_accuracy"`` are accepted
-        as aliases of the scores.
+        ``"train_score"``, or ``"train_objective"`` (the training loss plus the
+        penalties); ``"val_accuracy"`` and ``"train_accuracy"`` are accepted as
+        aliases of the scores.
     mode : {"auto", "min", "max"}
         ``"auto"`` picks ``"max"`` for scores and accuracies and ``"min"`` otherwise.
     min_delta : float
@@ -64,7 +65,7 @@ class MonitorCallback(Callback):
 
     _ALIASES = {"val_accuracy": "val_score", "train_accuracy": "train_score",
                 "val_r2": "val_score", "train_r2": "train_score"}
-    _COLUMNS = ("train_loss", "val_loss", "train_score", "val_score")
+    _COLUMNS = ("train_loss", "val_loss", "train_score", "val_score", "train_objective")
 
     def __init__(self, monitor="val_loss", mode="auto", min_delta=0.0):
         column = self._ALIASES.get(monitor, monitor)

@@ -274,7 +274,9 @@ class Trainer:
                     logs["val_loss"], logs["val_score"] = self.evaluate(*validation_data)
                 logs["time"] = time.perf_counter() - started
                 self.history.append(**logs)
-                logs = {**blank, **logs}
+                # Callbacks also see the objective (loss plus penalties), which is what
+                # scikit-learn's stopping rule watches; the history keeps the data loss.
+                logs = {**blank, **logs, "train_objective": self.objective_curve[-1]}
                 if stateful:
                     self.schedule.step(logs[self.plateau_monitor])
                 for callback in self.callbacks:
