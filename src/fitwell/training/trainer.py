@@ -283,8 +283,11 @@ class Trainer:
                     callback.on_epoch_end(self, logs)
         except KeyboardInterrupt:
             self.interrupted = True
-            warnings.warn(f"training interrupted by the user after {self.epoch} epochs; the "
-                          "model keeps the best state seen", RuntimeWarning, stacklevel=2)
+            restoring = any(getattr(c, "restore_best", False) for c in self.callbacks)
+            kept = "the best epoch's state is restored" if restoring else \
+                "the model keeps its last state"
+            warnings.warn(f"training interrupted by the user after {self.epoch} epochs; {kept}",
+                          RuntimeWarning, stacklevel=2)
         finally:
             threads.restore_original_limits()
             for callback in self.callbacks:
