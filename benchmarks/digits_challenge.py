@@ -28,13 +28,11 @@ import warnings
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")  # small matrices: threads only add overhead
 
-from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import log_loss  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from fitwell import FitwellClassifier  # noqa: E402
+from fitwell.data import classic_split, load_dataset  # noqa: E402
 from fitwell.recipe import load_recipe  # noqa: E402
 
 SEEDS = (0, 1, 2, 3, 4)
@@ -86,13 +84,10 @@ def candidates(quick=False):
 
 
 def load_split():
-    X, y = load_digits(return_X_y=True)
-    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.2, random_state=42)
-    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=0.2,
-                                                      random_state=42)
-    scaler = StandardScaler().fit(X_train)
-    return {"train": (scaler.transform(X_train), y_train), "val": (scaler.transform(X_val), y_val),
-            "test": (scaler.transform(X_test), y_test)}
+    """The classic walkthrough's split, scaled on the training part (fitwell.data)."""
+    split = classic_split(load_dataset("digits"))
+    return {"train": (split.X_train, split.y_train), "val": (split.X_val, split.y_val),
+            "test": (split.X_test, split.y_test)}
 
 
 def fit_one(recipe, seed, data):

@@ -16,12 +16,10 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 
 from fitwell import FitwellClassifier
+from fitwell.data import classic_split, load_dataset
 from fitwell.recipe import load_recipe
 
 #: The shipped challenge recipe (recipes/challenge.toml), the seed set per test. Over seeds 0-19 it
@@ -34,13 +32,8 @@ RECIPE = {k: v for k, v in load_recipe("challenge").params.items() if k != "rand
 
 @pytest.fixture(scope="module")
 def digits():
-    X, y = load_digits(return_X_y=True)
-    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.2, random_state=42)
-    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=0.2,
-                                                      random_state=42)
-    scaler = StandardScaler().fit(X_train)
-    return (scaler.transform(X_train), y_train), (scaler.transform(X_val), y_val), \
-        (scaler.transform(X_test), y_test)
+    split = classic_split(load_dataset("digits"))
+    return (split.X_train, split.y_train), (split.X_val, split.y_val), (split.X_test, split.y_test)
 
 
 @pytest.mark.slow
