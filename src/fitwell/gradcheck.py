@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import nn
+from .nn.dense_block import DenseBlock
 from .optim import penalties
 
 __all__ = [
@@ -397,6 +398,21 @@ def _sequential_cases(rng):
     return [("Sequential", stack, rng.standard_normal((6, 5)))]
 
 
+def _dense_block_cases(rng):
+    def block(norm, p, bias=True):
+        linear = nn.Linear(5, 6, bias=bias, rng=rng, dtype=_F64)
+        bn = _randomize_affine(nn.BatchNorm(6, dtype=_F64), rng) if norm else None
+        return DenseBlock(linear, bn, nn.Dropout(p, rng=rng) if p else None)
+
+    x = rng.standard_normal((7, 5))
+    return [
+        ("DenseBlock (BatchNorm, dropout)", block(True, 0.3), x),
+        ("DenseBlock (BatchNorm, no bias)", block(True, 0.0, bias=False), x),
+        ("DenseBlock (dropout)", block(False, 0.3), x),
+        ("DenseBlock (ReLU only)", block(False, 0.0), x),
+    ]
+
+
 LAYER_CASES: dict[type, Callable] = {
     nn.Linear: _linear_cases,
     nn.ReLU: _activation_cases(("ReLU", nn.ReLU)),
@@ -411,6 +427,7 @@ LAYER_CASES: dict[type, Callable] = {
     nn.LayerNorm: _layernorm_cases,
     nn.GroupNorm: _groupnorm_cases,
     nn.Sequential: _sequential_cases,
+    DenseBlock: _dense_block_cases,
 }
 """Layer class -> builder ``rng -> [(label, float64 layer, input), ...]``."""
 

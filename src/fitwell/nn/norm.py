@@ -146,6 +146,17 @@ class BatchNorm(_AffineNorm):
             constants = self._workspaces[key] = tuple(np.array(v, dtype) for v in values)
         return constants
 
+    def _kernel_constants(self, n, dtype):
+        """``eps, momentum, momentum * n / (n - 1)`` as scalars of ``dtype``, cached,
+        for the compiled training pass (:class:`fitwell.nn.dense_block.DenseBlock`)."""
+        key = ("kernel constants", n, dtype)
+        constants = self._workspaces.get(key)
+        if constants is None:
+            m = self.momentum
+            constants = self._workspaces[key] = (dtype.type(self.eps), dtype.type(m),
+                                                 dtype.type(m * n / (n - 1)))
+        return constants
+
     def backward(self, grad):
         xhat, inv_std, batch_stats = self._require_cache()
         grad = self._check_grad(grad, xhat.shape)

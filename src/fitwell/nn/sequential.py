@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
+from .dense_block import DenseBlock
 from .linear import Linear
 from .module import Module, check_dtype
 
@@ -22,14 +25,26 @@ class Sequential(Module):
     The views are the live arrays the layers use, so ``model.params[k]`` can be
     modified in place and the model sees the change.
 
+    In training, every run ``Linear → [BatchNorm] → ReLU → [Dropout]`` goes
+    through a :class:`~fitwell.nn.dense_block.DenseBlock`: the same computation
+    with the element-wise work compiled into one pass forward and one backward.
+    Inference, and every other layer, runs layer by layer.
+
     Parameters
     ----------
     *layers : Module
         The layers, applied in order. They must share one parameter dtype.
+    fuse : bool, default=True
+        Train recognised runs of layers through compiled blocks; ``False`` runs
+        every layer's own NumPy forward and backward (the reference, slower).
     """
 
-    def __init__(self, *layers):
+    def __init__(self, *layers, fuse=True):
         super().__init__()
+        self.fuse = bool(fuse)
+        self._plan = None  # the training plan: layers and DenseBlocks, built on first use
+        self._planned_for = None
+        self._ran_plan = False
         if len(layers) == 1 and isinstance(layers[0], list | tuple):
             layers = tuple(layers[0])
         for index, layer in enumerate(layers):
@@ -82,11 +97,36 @@ class Sequential(Module):
                 layer._grads[name] = self._flat_grads[offset:end].reshape(value.shape)
                 offset = end
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.update(_plan=None, _planned_for=None, _ran_plan=False)
+        return state
+
     def __setstate__(self, state):
         # Pickle stores every view as an independent copy; gather them into one
         # flat buffer again.
+        state.setdefault("fuse", True)
         super().__setstate__(state)
         self._flatten()
+
+    def _training_plan(self):
+        """The layers with each fusable run replaced by a DenseBlock (rebuilt if
+        :attr:`layers` was changed)."""
+        layers = self.layers
+        planned = self._planned_for
+        if planned is None or len(planned) != len(layers) \
+                or not all(map(operator.is_, planned, layers)):
+            plan, index = [], 0
+            while index < len(layers):
+                match = DenseBlock.match(layers, index) if self.fuse else None
+                if match is None:
+                    plan.append(layers[index])
+                    index += 1
+                else:
+                    plan.append(match[0])
+                    index += match[1]
+            self._plan, self._planned_for = plan, list(layers)
+        return self._plan
 
     def __len__(self):
         return len(self.layers)
@@ -106,7 +146,9 @@ class Sequential(Module):
                     f"Sequential expects a 2-D array of shape (n_samples, n_features), got "
                     f"an array of shape {x.shape}"
                 )
-        for layer in self.layers:
+        steps = self._training_plan() if training and self.fuse else self.layers
+        self._ran_plan = steps is not self.layers
+        for layer in steps:
             x = layer.forward(x, training=training)
         return x
 
@@ -116,10 +158,10 @@ class Sequential(Module):
         With ``need_input_grad=False`` the first layer skips its input gradient
         (a training step never needs it) when it can, and ``None`` is returned.
         """
-        last = len(self.layers) - 1
-        for index in range(last, -1, -1):
-            layer = self.layers[index]
-            if index == 0 and not need_input_grad and isinstance(layer, Linear):
+        steps = self._plan if self._ran_plan else self.layers
+        for index in range(len(steps) - 1, -1, -1):
+            layer = steps[index]
+            if index == 0 and not need_input_grad and isinstance(layer, Linear | DenseBlock):
                 return layer.backward(grad, need_input_grad=False)
             grad = layer.backward(grad)
         return grad
@@ -153,6 +195,7 @@ class Sequential(Module):
         for layer in self.layers:
             layer.astype(dtype)
         self._flatten()
+        self._plan = self._planned_for = None
         return self
 
     def __repr__(self):
