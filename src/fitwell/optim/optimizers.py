@@ -14,6 +14,7 @@ import operator
 
 import numpy as np
 
+from . import _kernels
 from ._flat import flat_buffer
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
@@ -148,6 +149,13 @@ class SGD(Optimizer):
         self.momentum_buffer = self._state_like() if self.momentum else None
 
     def _update(self, key, param, grad, lr):
+        if key is None and param.dtype.char in "fd":  # the flat buffer: one compiled pass
+            cast = param.dtype.type
+            first = self.t == 1
+            _kernels.sgd(param, grad, self.momentum_buffer if self.momentum else param, cast(lr),
+                         cast(self.momentum), cast(1.0 - self.dampening), cast(self.weight_decay),
+                         bool(self.dampening), self.nesterov, first)
+            return
         d_p = grad
         if self.weight_decay:
             d_p = np.multiply(param, self.weight_decay, out=self._scratch(("g", key), param))
@@ -201,6 +209,14 @@ class Adam(Optimizer):
 
     def _update(self, key, param, grad, lr):
         beta1, beta2 = self.betas
+        if key is None and param.dtype.char in "fd":  # the flat buffer: one compiled pass
+            cast = param.dtype.type
+            decoupled = bool(self.weight_decay and self.decoupled)
+            _kernels.adam(param, grad, self.m, self.v, cast(beta1), cast(1.0 - beta1), cast(beta2),
+                          cast(1.0 - beta2), cast(math.sqrt(1.0 - beta2**self.t)), cast(self.eps),
+                          cast(lr / (1.0 - beta1**self.t)), cast(self.weight_decay),
+                          cast(1.0 - lr * self.weight_decay), decoupled)
+            return
         if self.weight_decay and self.decoupled:
             param *= 1.0 - lr * self.weight_decay
         elif self.weight_decay:
