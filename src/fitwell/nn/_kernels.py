@@ -23,17 +23,17 @@ from numba import njit
 
 __all__ = ["dense_forward", "dense_backward", "cross_entropy"]
 
-_jit = njit(cache=True, nogil=True)
+_jit = njit(cache=True, nogil=True, error_model="numpy")
 
 
 @_jit
 def _relu_dropout(h, kept, scale):
-    """ReLU then inverted dropout of one value; NaN passes through, as in the layers."""
-    if h > 0:
-        return h * scale if kept else h * 0
-    if h <= 0:
-        return h * 0
-    return h  # NaN: never hide a diverging run
+    """ReLU then inverted dropout of one value. Written as selects, not branches, so
+    that the loops vectorise; NaN passes through (``NaN <= 0`` is false), as in the
+    layers, so a diverging run is never hidden."""
+    zero = scale - scale
+    relu = zero if h <= 0 else h
+    return relu * (scale if kept else zero)
 
 
 @_jit
@@ -53,7 +53,7 @@ def dense_forward(z, bias, use_bias, normalize, gamma, beta, eps, momentum, unbi
         ``bits >= threshold`` and scales them by ``scale``; without dropout the
         scale is 1.
     acc : (3, f) float64 scratch for the column sums.
-    out : (n, f) output; may be ``z`` itself when not normalising.
+    out : (n, f) output, not overlapping ``z`` (the loops would not vectorise).
     """
     n, f = z.shape
     if normalize:

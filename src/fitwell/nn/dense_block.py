@@ -84,11 +84,9 @@ class DenseBlock(Module):
                 self._workspaces.clear()
             shape, f = (n, self.linear.out_features), self.linear.out_features
             normalize = self.norm is not None
-            z = np.empty(shape, dtype)
             arrays = self._workspaces[key] = {
-                "z": z,
-                # without statistics the kernel works in place and needs no xhat
-                "out": np.empty(shape, dtype) if normalize else z,
+                "z": np.empty(shape, dtype),
+                "out": np.empty(shape, dtype),
                 "xhat": np.empty(shape if normalize else (0, 0), dtype),
                 "inv_std": np.empty(f if normalize else 0, dtype),
                 "acc": np.empty((3, f)),

@@ -14,10 +14,10 @@ from numba import njit
 
 __all__ = ["sgd", "adam", "l2", "l1"]
 
-_jit = njit(cache=True, nogil=True)
+_jit = njit(cache=True, nogil=True, error_model="numpy")
 # The penalties' sums may be reassociated, so that they vectorise (a strict serial sum
 # is latency-bound and slower than NumPy); the result is still the same on every run.
-_jit_sum = njit(cache=True, nogil=True, fastmath={"reassoc"})
+_jit_sum = njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
 
 
 @_jit
