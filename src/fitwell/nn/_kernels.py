@@ -4,7 +4,7 @@ Each kernel does in one or two passes over a batch what the layers of
 :mod:`fitwell.nn` do in a dozen NumPy calls. At the batch sizes of small networks
 (64 rows of 128 features) a NumPy call costs more in dispatch than in arithmetic,
 so fusing the element-wise work is where the time is. The layers stay the
-reference: :class:`fitwell.nn.fused.DenseBlock` uses these kernels and is tested
+reference: :class:`fitwell.nn.dense_block.DenseBlock` uses these kernels and is tested
 against them (same masks, same formulas) and against numerical gradients.
 
 The arithmetic follows the layers': statistics are accumulated in float64 (the

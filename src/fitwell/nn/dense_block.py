@@ -34,7 +34,7 @@ class DenseBlock(Module):
     linear : Linear
     norm : BatchNorm or None
     dropout : Dropout or None
-        ``None`` (or ``p == 0``) for no dropout.
+        ``None`` for no dropout; its ``p`` is read at every step, so it may change.
     relu : ReLU or None
         The network's ReLU layer, when the block replaces one; a new one otherwise.
 
@@ -46,8 +46,7 @@ class DenseBlock(Module):
 
     def __init__(self, linear, norm=None, dropout=None, relu=None):
         super().__init__()
-        self.linear, self.norm = linear, norm
-        self.dropout = dropout if dropout is not None and dropout.p > 0 else None
+        self.linear, self.norm, self.dropout = linear, norm, dropout
         relu = ReLU() if relu is None else relu
         self.layers = [layer for layer in (linear, norm, relu, dropout) if layer is not None]
 
@@ -142,7 +141,8 @@ class DenseBlock(Module):
         else:
             gamma = beta = running_mean = running_var = nothing
             eps = momentum = unbiased = dtype.type(0)
-        if dropout is not None:
+        use_dropout = dropout is not None and dropout.p > 0
+        if use_dropout:
             # The same draw as Dropout.forward: 16-bit integers from the raw 64-bit output.
             size = z.size
             bits = dropout.rng.bit_generator.random_raw(-(-size // 4)).view(np.uint16)
@@ -153,7 +153,7 @@ class DenseBlock(Module):
             bits, threshold, scale = arrays["no bits"], 0, dtype.type(1)
         _kernels.dense_forward(z, bias, linear.use_bias, norm is not None, gamma, beta, eps,
                                momentum, unbiased, running_mean, running_var, bits, threshold,
-                               dropout is not None, scale, arrays["acc"], arrays["xhat"],
+                               use_dropout, scale, arrays["acc"], arrays["xhat"],
                                arrays["inv_std"], out)
         self._cache = (x, arrays, scale)
         return out

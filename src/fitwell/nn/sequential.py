@@ -36,7 +36,9 @@ class Sequential(Module):
         The layers, applied in order. They must share one parameter dtype.
     fuse : bool, default=True
         Train recognised runs of layers through compiled blocks; ``False`` runs
-        every layer's own NumPy forward and backward (the reference, slower).
+        every layer's own NumPy forward and backward (the reference, slower). It
+        applies to this container's own layers: a nested ``Sequential`` follows
+        its own ``fuse``.
     """
 
     def __init__(self, *layers, fuse=True):
