@@ -7,6 +7,11 @@ values, for broadcasting and casting ufuncs), the dropout layers' raw random bit
 the loss's logit-sized arrays and a few small objects -- never an array per layer, and
 nothing that grows with the number of steps. Measured with ``tracemalloc``, which
 NumPy reports its array memory to. Nothing here is timed.
+
+The compiled training blocks (``fitwell.nn.dense_block``) are checked like the layers:
+their kernels take every array they write as an argument and allocate nothing inside
+(``tracemalloc`` would not see memory allocated in compiled code), so what the blocks
+allocate is what Python and NumPy allocate around the kernel calls.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from fitwell.training import Trainer, accuracy_from_logits
 BATCH, WIDTH = 64, 128
 
 
-def _model(dtype):
+def _model(dtype, fuse=True):
     rng = np.random.default_rng(0)
     return nn.Sequential(
         nn.Linear(32, WIDTH, rng=rng, dtype=dtype), nn.BatchNorm(WIDTH, dtype=dtype), nn.ReLU(),
@@ -30,6 +35,7 @@ def _model(dtype):
         nn.Linear(WIDTH, 64, rng=rng, dtype=dtype), nn.BatchNorm(64, dtype=dtype), nn.ReLU(),
         nn.Dropout(0.2, rng=rng),
         nn.Linear(64, 10, rng=rng, dtype=dtype),
+        fuse=fuse,
     )
 
 
@@ -52,9 +58,10 @@ def _repeat(step, times):
     return run
 
 
+@pytest.mark.parametrize("fuse", [True, False], ids=["compiled blocks", "numpy layers"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_a_training_step_allocates_a_small_bound_that_does_not_grow(dtype):
-    model = _model(dtype)
+def test_a_training_step_allocates_a_small_bound_that_does_not_grow(dtype, fuse):
+    model = _model(dtype, fuse)
     rng = np.random.default_rng(1)
     x = rng.standard_normal((BATCH, 32)).astype(dtype)
     y = rng.integers(0, 10, BATCH)
@@ -73,6 +80,8 @@ def test_a_training_step_allocates_a_small_bound_that_does_not_grow(dtype):
 
     step()  # the first step allocates the workspaces and the optimiser state
     step()
+    blocks = [type(s).__name__ for s in model._training_plan() if s not in model.layers]
+    assert blocks == (["DenseBlock"] * 2 if fuse else [])
     peak_10, net_10 = _traced(_repeat(step, 10))
     peak_200, net_200 = _traced(_repeat(step, 200))
 
