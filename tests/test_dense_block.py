@@ -346,3 +346,18 @@ def test_a_dropout_rate_changed_between_steps_takes_effect(before, after):
     np.testing.assert_array_equal(fused.forward(x, training=True),
                                   reference.forward(x, training=True))
     assert _dropout_states(fused) == _dropout_states(reference)
+
+
+def test_relu_of_minus_infinity_is_zero_on_both_paths():
+    def build(fuse):
+        rng = np.random.default_rng(0)
+        model = nn.Sequential(nn.Linear(2, 3, rng=rng, dtype=F64), nn.ReLU(),
+                              nn.Linear(3, 1, rng=rng, dtype=F64), fuse=fuse)
+        model.params["0.weight"][0, 0] = -np.inf
+        return model
+
+    x = np.ones((2, 2))
+    fused, reference = build(True).forward(x, training=True), build(False).forward(x, training=True)
+    assert np.all(np.isfinite(fused))
+    np.testing.assert_array_equal(fused, reference)
+    np.testing.assert_array_equal(build(False).forward(x, training=False), reference)

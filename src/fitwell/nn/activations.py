@@ -47,10 +47,14 @@ class ReLU(_Activation):
             zeros = self._workspace("zeros", (x.shape[1],), x.dtype)
             zeros.fill(0)
             return np.maximum(x, zeros)
-        # The 0/1 mask is stored in x's dtype: same-dtype products are twice as fast.
+        # The 0/1 mask, kept for the backward pass, is stored in x's dtype: same-dtype
+        # products are twice as fast. The output is a maximum, not x * mask, so that
+        # ReLU(-inf) is 0 (not -inf * 0 = NaN), as at inference and in the compiled blocks.
         mask = np.greater(x, 0, out=self._workspace("mask", x.shape, x.dtype))
         self._cache = (x, mask)
-        return np.multiply(x, mask, out=self._out(x, training))
+        zeros = self._workspace("zeros", (x.shape[1],), x.dtype)
+        zeros.fill(0)
+        return np.maximum(x, zeros, out=self._out(x, training))
 
     def backward(self, grad):
         grad = self._check_backward(grad)
