@@ -83,13 +83,14 @@ class DenseBlock(Module):
                 self._workspaces.clear()
             shape, f = (n, self.linear.out_features), self.linear.out_features
             normalize = self.norm is not None
+            z = np.empty(shape, dtype)
             arrays = self._workspaces[key] = {
-                "z": np.empty(shape, dtype),
+                "z": z,
                 "out": np.empty(shape, dtype),
                 "xhat": np.empty(shape if normalize else (0, 0), dtype),
                 "inv_std": np.empty(f if normalize else 0, dtype),
                 "acc": np.empty((3, f)),
-                "dz": np.empty(shape, dtype),
+                "dz": z,  # z is dead once the forward kernel has read it
                 "dx": np.empty((n, self.linear.in_features), dtype),
                 "nothing": np.empty(0, dtype),
                 "no bits": np.empty((0, 0), np.uint16),
