@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fitwell import nn
 from fitwell.nn import _kernels
@@ -361,3 +363,33 @@ def test_relu_of_minus_infinity_is_zero_on_both_paths():
     assert np.all(np.isfinite(fused))
     np.testing.assert_array_equal(fused, reference)
     np.testing.assert_array_equal(build(False).forward(x, training=False), reference)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 40), n_in=st.integers(1, 12), n_out=st.integers(1, 40),
+       norm=st.booleans(), p=st.sampled_from([0.0, 0.1, 0.5, 0.9]), bias=st.booleans(),
+       seed=st.integers(0, 2**16))
+def test_fused_block_matches_the_layers_for_any_shape(n, n_in, n_out, norm, p, bias, seed):
+    def build(fuse):
+        rng = np.random.default_rng(seed)
+        layers = [nn.Linear(n_in, n_out, bias=bias, rng=rng, dtype=F64)]
+        if norm:
+            layers.append(nn.BatchNorm(n_out, dtype=F64))
+        layers += [nn.ReLU(), nn.Dropout(p, rng=seed), nn.Linear(n_out, 2, rng=rng, dtype=F64)]
+        return nn.Sequential(*layers, fuse=fuse)
+
+    data = np.random.default_rng(seed + 1)
+    x, grad = data.standard_normal((n, n_in)), data.standard_normal((n, 2))
+    fused, reference = build(True), build(False)
+    for model in (fused, reference):
+        model.forward(x, training=True)
+    np.testing.assert_allclose(fused.forward(x, training=True),
+                               reference.forward(x, training=True), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fused.backward(grad), reference.backward(grad),
+                               rtol=1e-10, atol=1e-12)
+    for key in reference.grads:
+        np.testing.assert_allclose(fused.grads[key], reference.grads[key], rtol=1e-10,
+                                   atol=1e-12, err_msg=key)
+    for key in reference.buffers:
+        np.testing.assert_allclose(fused.buffers[key], reference.buffers[key], rtol=1e-12,
+                                   err_msg=key)
