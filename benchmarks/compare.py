@@ -486,7 +486,14 @@ def main(argv=None):
                         help="run only configurations whose label contains this text")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--replot", type=Path, default=None, metavar="JSON",
+                        help="only redraw the chart of a results file (e.g. a .partial.json)")
     args = parser.parse_args(argv)
+    if args.replot is not None:
+        rows = json.loads(args.replot.read_text())["rows"]
+        plot(rows, args.replot.with_suffix(".png"))
+        print(f"wrote {args.replot.with_suffix('.png')}")
+        return 0
 
     import torch
 
@@ -504,7 +511,14 @@ def main(argv=None):
     print(HEADER)
     started = time.perf_counter()
     configs = [c for c in grid(args.full) if args.only is None or args.only in c.label]
-    rows = [run_config(config) for config in configs]
+    rows = []
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.out.with_suffix(".partial.json")
+    for config in configs:
+        rows.append(run_config(config))
+        # A long run (--full takes over an hour) keeps its rows if it is cut short.
+        partial.write_text(json.dumps({"environment": env, "full": args.full, "rows": rows,
+                                       "complete": False}, indent=1, default=float))
     print("\npredict_proba on 100,000 rows of the challenge network (ms, median):")
     inference = run_inference()
     print("  " + "   ".join(f"{lib} {inference[lib]:.1f}" for lib in LIBRARIES)
@@ -522,10 +536,10 @@ def main(argv=None):
     env["load_average_end"] = os.getloadavg()
     env["seconds"] = time.perf_counter() - started
     limiter.restore_original_limits()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     payload = {"environment": env, "full": args.full, "rows": rows, "inference": inference,
-               "memory": memory}
+               "memory": memory, "complete": True}
     args.out.write_text(json.dumps(payload, indent=1, default=float))
+    partial.unlink(missing_ok=True)
     if rows:
         plot(rows, args.out.with_suffix(".png"))
     print(f"\nload average at end: {', '.join(f'{v:.2f}' for v in env['load_average_end'])}; "
