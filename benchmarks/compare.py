@@ -23,7 +23,8 @@ Also: prediction (``predict_proba``) on 100k rows, and the peak memory of traini
     python benchmarks/compare.py           # quick: a few minutes (``make bench``)
     python benchmarks/compare.py --full    # the whole grid: batch 16/64/256/full,
                                            # widths 128/512/2048 (100k rows), float32
-                                           # and float64 -- about an hour
+                                           # and float64 -- about 2.5 hours here,
+                                           # mostly width 2048 at 100k rows
 
 Writes ``benchmarks/results/latest.json`` and ``benchmarks/results/latest.png``.
 Torch and scikit-learn are benchmark dependencies: ``pip install -e ".[bench]"``.
@@ -481,7 +482,7 @@ def plot(rows, path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--full", action="store_true", help="the whole grid (about an hour)")
+    parser.add_argument("--full", action="store_true", help="the whole grid (hours)")
     parser.add_argument("--only", default=None,
                         help="run only configurations whose label contains this text")
     parser.add_argument("--skip-memory", action="store_true")
@@ -516,7 +517,7 @@ def main(argv=None):
     partial = args.out.with_suffix(".partial.json")
     for config in configs:
         rows.append(run_config(config))
-        # A long run (--full takes over an hour) keeps its rows if it is cut short.
+        # A long run (--full takes hours) keeps its rows if it is cut short.
         partial.write_text(json.dumps({"environment": env, "full": args.full, "rows": rows,
                                        "complete": False}, indent=1, default=float))
     print("\npredict_proba on 100,000 rows of the challenge network (ms, median):")
