@@ -21,12 +21,12 @@ from . import _kernels
 from .activations import ReLU
 from .dropout import Dropout
 from .linear import Linear
-from .module import Module
+from .module import _Container
 from .norm import BatchNorm
 
 __all__ = ["DenseBlock"]
 
-class DenseBlock(Module):
+class DenseBlock(_Container):
     """A hidden layer's run of layers, trained as one.
 
     Parameters
@@ -96,22 +96,6 @@ class DenseBlock(Module):
                 "no bits": np.empty((0, 0), np.uint16),
             }
         return arrays
-
-    def _named(self, attribute):
-        return {f"{index}.{name}": value for index, layer in enumerate(self.layers)
-                for name, value in getattr(layer, attribute).items()}
-
-    @property
-    def params(self):
-        return self._named("params")
-
-    @property
-    def grads(self):
-        return self._named("grads")
-
-    @property
-    def buffers(self):
-        return self._named("buffers")
 
     def forward(self, x, training=False):
         if not training:

@@ -217,3 +217,26 @@ class Module:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.extra_repr()})"
+
+
+class _Container(Module):
+    """A module made of the modules in :attr:`layers`, whose arrays it exposes under
+    dotted names: the parameter ``"weight"`` of the layer at index 1 is ``"1.weight"``."""
+
+    layers: list
+
+    def _named(self, attribute):
+        return {f"{index}.{name}": value for index, layer in enumerate(self.layers)
+                for name, value in getattr(layer, attribute).items()}
+
+    @property
+    def params(self):
+        return self._named("params")
+
+    @property
+    def grads(self):
+        return self._named("grads")
+
+    @property
+    def buffers(self):
+        return self._named("buffers")

@@ -8,12 +8,12 @@ import numpy as np
 
 from .dense_block import DenseBlock
 from .linear import Linear
-from .module import Module, check_dtype
+from .module import Module, _Container, check_dtype
 
 __all__ = ["Sequential"]
 
 
-class Sequential(Module):
+class Sequential(_Container):
     """Apply layers one after the other.
 
     Names are dotted: the parameter ``"weight"`` of the layer at index 1 is
@@ -71,13 +71,6 @@ class Sequential(Module):
                 yield from layer._leaves()
             else:
                 yield layer
-
-    def _named(self, attribute):
-        named = {}
-        for index, layer in enumerate(self.layers):
-            for name, value in getattr(layer, attribute).items():
-                named[f"{index}.{name}"] = value
-        return named
 
     def _flatten(self):
         """Move every parameter and gradient into one contiguous buffer each."""
@@ -168,19 +161,7 @@ class Sequential(Module):
             grad = layer.backward(grad)
         return grad
 
-    # -- dictionaries ----------------------------------------------------------------------
-    @property
-    def params(self):
-        return self._named("params")
-
-    @property
-    def grads(self):
-        return self._named("grads")
-
-    @property
-    def buffers(self):
-        return self._named("buffers")
-
+    # -- dictionaries (params, grads and buffers come from _Container) ----------------------
     @property
     def dtype(self):
         for layer in self._leaves():
