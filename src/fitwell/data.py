@@ -13,6 +13,8 @@ from sklearn import datasets as _sk
 from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import type_of_target
 
+from .errors import DataError
+
 __all__ = ["Dataset", "Split", "DataError", "load_dataset", "classic_split", "BUNDLED"]
 
 #: name -> (loader, task, image shape of one row or None)
@@ -23,10 +25,6 @@ BUNDLED = {
     "iris": (_sk.load_iris, "classification", None),
     "diabetes": (_sk.load_diabetes, "regression", None),
 }
-
-
-class DataError(ValueError):
-    """The data cannot be used: missing file, bad CSV, unknown column, NaN, ..."""
 
 
 @dataclass

@@ -27,6 +27,7 @@ import zlib
 import numpy as np
 
 from ._version import __version__
+from .errors import ModelFileError
 from .training.history import History
 
 __all__ = ["save", "load", "read_metadata", "ModelFileError", "FORMAT_VERSION"]
@@ -37,10 +38,6 @@ _FITTED_SCALARS = ("n_features_in_", "n_outputs_", "n_layers_", "out_activation_
                    "t_", "loss_", "best_loss_", "best_validation_score_", "best_epoch_",
                    "diverged_")
 _FITTED_LISTS = ("loss_curve_", "validation_scores_", "feature_names_in_")
-
-
-class ModelFileError(ValueError):
-    """A model file cannot be read: missing, truncated, tampered or of another version."""
 
 
 def _digest(array: np.ndarray) -> str:

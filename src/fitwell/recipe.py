@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from sklearn.utils._param_validation import InvalidParameterError, validate_parameter_constraints
 
+from .errors import RecipeError
 from .estimator import FitwellClassifier, FitwellRegressor
 
 __all__ = ["Recipe", "RecipeError", "load_recipe", "parse_recipe", "parse_override",
@@ -35,10 +36,6 @@ _RECIPE_DIR = os.path.join(os.path.dirname(__file__), "recipes")
 SHIPPED_RECIPES = ("baseline", "improved", "challenge", "production", "best_digits")
 _CLASSIFIER_ONLY = ("class_weight", "label_smoothing")
 _TUPLE_KEYS = ("hidden_layer_sizes", "image_shape")
-
-
-class RecipeError(ValueError):
-    """A recipe or an override is invalid; the message points at the line."""
 
 
 @dataclass

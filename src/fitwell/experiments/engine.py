@@ -30,16 +30,13 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
+from ..errors import ExperimentError
 from .storage import _LIVE_OWNERS, ClaimTable, open_storage, safe_url, worker_identity
 
 __all__ = ["Configuration", "Experiment", "ExperimentError", "run_experiment", "unit_name",
            "data_fingerprint"]
 
 _HISTORY_COLUMNS = ("train_loss", "val_loss", "train_score", "val_score")
-
-
-class ExperimentError(ValueError):
-    """An experiment that cannot run as asked (e.g. a study made for another one)."""
 
 
 @dataclass(frozen=True)

@@ -22,15 +22,13 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from ..errors import StorageError
+
 __all__ = ["StorageError", "Claim", "ClaimTable", "open_storage", "sqlite_url", "safe_url",
            "driver_url", "worker_identity"]
 
 _SQLITE_TIMEOUT_S = 60
 _CONNECT_TIMEOUT_S = 10
-
-
-class StorageError(ValueError):
-    """The storage URL cannot be used: unreachable server, missing driver, bad URL."""
 
 
 def sqlite_url(path) -> str:
