@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fitwell import gradcheck, nn, optim
+from fitwell import nn, optim
 from fitwell.optim import penalties
+from fitwell.testing import gradcheck
 
 F64 = np.float64
 SETTINGS = settings(max_examples=15, deadline=None, derandomize=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import nn, optim, schedules
+from . import nn, optim
+from .optim import schedules
 
 ACTIVATIONS = {
     "identity": nn.Identity, "logistic": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,

@@ -309,7 +309,7 @@ def cmd_schedules(args, console):
 
 
 def cmd_gradcheck(args, console):
-    from .gradcheck import check_all
+    from .testing import check_all
 
     results = check_all(seed=args.seed)
     width = max(len(r.name) for r in results)

@@ -39,9 +39,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import nn
-from .nn.dense_block import DenseBlock
-from .optim import penalties
+from .. import nn
+from ..nn.dense_block import DenseBlock
+from ..optim import penalties
 
 __all__ = [
     "GradCheckResult", "relative_error", "numeric_gradient",
