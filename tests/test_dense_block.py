@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fitwell import nn
-from fitwell.nn import _kernels
+from fitwell.nn import _cross_entropy_kernel, _dense_kernels
 from fitwell.nn.dense_block import DenseBlock
 
 torch.set_num_threads(1)
@@ -31,15 +31,17 @@ TOL = {F64: 1e-12, F32: 1e-5}
 @pytest.fixture
 def kernel_calls(monkeypatch):
     """Count the compiled kernels' calls, so a test knows the fused path really ran."""
-    calls = {"dense_forward": 0, "dense_backward": 0, "cross_entropy": 0}
-    for name in calls:
-        original = getattr(_kernels, name)
+    modules = {"dense_forward": _dense_kernels, "dense_backward": _dense_kernels,
+               "cross_entropy": _cross_entropy_kernel}
+    calls = dict.fromkeys(modules, 0)
+    for name, module in modules.items():
+        original = getattr(module, name)
 
-        def counted(*args, _original=original, _name=name):
+        def counted(*args, _original=original, _name=name, **kwargs):
             calls[_name] += 1
-            return _original(*args)
+            return _original(*args, **kwargs)
 
-        monkeypatch.setattr(_kernels, name, counted)
+        monkeypatch.setattr(module, name, counted)
     return calls
 
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 from scipy import special
 
+from .._validation import check_number, check_option
 from .module import Module
 
 __all__ = ["ReLU", "LeakyReLU", "GELU", "Tanh", "Sigmoid", "Identity"]
@@ -76,11 +77,8 @@ class LeakyReLU(_Activation):
 
     def __init__(self, negative_slope=0.01):
         super().__init__()
-        if not isinstance(negative_slope, int | float) or not 0.0 <= negative_slope < 1.0:
-            raise ValueError(
-                f"LeakyReLU: negative_slope must be a number in [0, 1), got {negative_slope!r}"
-            )
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = check_number(negative_slope, "negative_slope", "LeakyReLU",
+                                           high=1.0, high_open=True)
 
     def forward(self, x, training=False):
         x = self._check_input(x)
@@ -116,9 +114,7 @@ class GELU(_Activation):
 
     def __init__(self, approximate="none"):
         super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
+        self.approximate = check_option(approximate, "approximate", "GELU", ("none", "tanh"))
 
     def forward(self, x, training=False):
         x = self._check_input(x)

@@ -3,23 +3,23 @@
 :class:`~fitwell.nn.Sequential` recognises this run of layers — the hidden layer
 of almost every MLP — and trains it through a :class:`DenseBlock`: the matrix
 products stay NumPy's (BLAS), and everything element-wise between them runs in
-one compiled loop forward and one backward (:mod:`fitwell.nn._kernels`, compiled
-by numba on first use and cached) instead of about thirty NumPy calls.
+one compiled loop forward and one backward (:mod:`fitwell.nn._dense_kernels`,
+compiled by numba on first use and cached) instead of about thirty NumPy calls.
 
 The block owns no parameters: it reads and writes the layers' own arrays
 (weights, gamma/beta, running statistics, gradients), and it draws dropout masks
-from the Dropout layer's generator exactly as :class:`~fitwell.nn.Dropout` does,
-so a fused and an unfused network given the same seeds see the same masks and
-agree to rounding.
+from the Dropout layer's generator with :func:`~fitwell.nn.dropout.draw_keep_bits`,
+as :class:`~fitwell.nn.Dropout` does, so a fused and an unfused network given the
+same seeds see the same masks and agree to rounding.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import _kernels
+from . import _dense_kernels
 from .activations import ReLU
-from .dropout import Dropout
+from .dropout import Dropout, draw_keep_bits
 from .linear import Linear
 from .module import _Container
 from .norm import BatchNorm
@@ -115,11 +115,7 @@ class DenseBlock(_Container):
         np.matmul(x, weight, out=z)
         bias = linear._params["bias"] if linear.use_bias else nothing
         if norm is not None:
-            if n < 2:
-                raise ValueError(
-                    "BatchNorm needs at least 2 samples per batch in training mode to estimate a "
-                    f"variance, got input of shape {z.shape}; use a larger batch_size"
-                )
+            norm._check_training_batch(z.shape)
             gamma, beta = norm._params["weight"], norm._params["bias"]
             running_mean, running_var = norm._buffers["running_mean"], norm._buffers["running_var"]
             eps, momentum, unbiased = norm._kernel_constants(n, dtype)
@@ -128,18 +124,16 @@ class DenseBlock(_Container):
             eps = momentum = unbiased = dtype.type(0)
         use_dropout = dropout is not None and dropout.p > 0
         if use_dropout:
-            # The same draw as Dropout.forward: 16-bit integers from the raw 64-bit output.
-            size = z.size
-            bits = dropout.rng.bit_generator.random_raw(-(-size // 4)).view(np.uint16)
-            bits = bits[:size].reshape(z.shape)
-            threshold = min(round(dropout.p * 65536), 65535)
+            bits, threshold = draw_keep_bits(dropout.rng, z.shape, dropout.p)
             scale = dtype.type(1.0 / (1.0 - dropout.p))
         else:
             bits, threshold, scale = arrays["no bits"], 0, dtype.type(1)
-        _kernels.dense_forward(z, bias, linear.use_bias, norm is not None, gamma, beta, eps,
-                               momentum, unbiased, running_mean, running_var, bits, threshold,
-                               use_dropout, scale, arrays["acc"], arrays["xhat"],
-                               arrays["inv_std"], out)
+        _dense_kernels.dense_forward(
+            z=z, bias=bias, use_bias=linear.use_bias, normalize=norm is not None, gamma=gamma,
+            beta=beta, eps=eps, momentum=momentum, unbiased=unbiased, running_mean=running_mean,
+            running_var=running_var, bits=bits, threshold=threshold, dropout=use_dropout,
+            scale=scale, acc=arrays["acc"], xhat=arrays["xhat"], inv_std=arrays["inv_std"],
+            out=out)
         self._cache = (x, arrays, scale)
         return out
 
@@ -163,9 +157,10 @@ class DenseBlock(_Container):
         else:
             gamma = dgamma = dbeta = nothing
         dbias = linear._grads["bias"] if linear.use_bias else nothing
-        _kernels.dense_backward(grad, out, scale, norm is not None, arrays["xhat"],
-                                arrays["inv_std"], gamma, linear.use_bias, arrays["acc"], dz,
-                                dgamma, dbeta, dbias)
+        _dense_kernels.dense_backward(
+            grad=grad, out=out, scale=scale, normalize=norm is not None, xhat=arrays["xhat"],
+            inv_std=arrays["inv_std"], gamma=gamma, use_bias=linear.use_bias, acc=arrays["acc"],
+            dz=dz, dgamma=dgamma, dbeta=dbeta, dbias=dbias)
         np.matmul(x.T, dz, out=linear._grads["weight"])
         if not need_input_grad:
             return None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_option, check_positive_int
 from .init import INITIALIZERS, initialize
-from .module import Module, as_generator, check_dtype, check_positive_int
+from .module import Module, as_generator, check_dtype
 
 __all__ = ["Linear"]
 
@@ -36,11 +37,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = check_positive_int(in_features, "in_features", "Linear")
         self.out_features = check_positive_int(out_features, "out_features", "Linear")
-        if init not in INITIALIZERS:
-            raise ValueError(
-                f"Linear: init must be one of {sorted(INITIALIZERS)}, got {init!r}"
-            )
-        self.init = init
+        self.init = check_option(init, "init", "Linear", sorted(INITIALIZERS))
         self.use_bias = bool(bias)
         dtype = check_dtype(dtype)
         rng = as_generator(rng, "Linear")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _kernels
+from . import _cross_entropy_kernel
 
 __all__ = ["CrossEntropyLoss", "MSELoss", "BinaryCrossEntropyLoss", "softmax"]
 
@@ -187,10 +187,10 @@ class CrossEntropyLoss:
         ``q_i = eps / C + (1 - eps) onehot(y_i)`` sums to 1, so the loss of sample ``i``
         is ``log s_i - (1 - eps) z_iy - eps / C sum_c z_ic`` and its gradient
         ``(softmax(z_i) - q_i) / N``: the general path's values without building ``q``
-        (:func:`fitwell.nn._kernels.cross_entropy`).
+        (:func:`fitwell.nn._cross_entropy_kernel.cross_entropy`).
         """
         grad = np.empty(logits.shape, dtype=logits.dtype)
-        loss = _kernels.cross_entropy(np.ascontiguousarray(logits), target, eps, grad)
+        loss = _cross_entropy_kernel.cross_entropy(np.ascontiguousarray(logits), target, eps, grad)
         if loss < 0:
             raise ValueError(
                 f"CrossEntropyLoss: class indices must be in [0, {logits.shape[1]}), got values "

@@ -4,27 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Module", "check_dtype", "check_positive_int", "as_generator"]
+from ..errors import ParameterError
+
+__all__ = ["Module", "check_dtype", "as_generator"]
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def check_dtype(dtype) -> np.dtype:
-    """Return ``dtype`` as a NumPy float dtype, or raise a clear ``ValueError``."""
+    """Return ``dtype`` as a NumPy float dtype, or raise :class:`~fitwell.errors.ParameterError`."""
     try:
         resolved = np.dtype(dtype)
     except TypeError as exc:
-        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}") from exc
+        raise ParameterError(f"dtype must be float32 or float64, got {dtype!r}") from exc
     if resolved not in _FLOAT_DTYPES:
-        raise ValueError(f"dtype must be float32 or float64, got {resolved}")
+        raise ParameterError(f"dtype must be float32 or float64, got {resolved}")
     return resolved
-
-
-def check_positive_int(value, name: str, owner: str) -> int:
-    """Return ``value`` as an int if it is a positive integer, else raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def as_generator(rng, owner: str) -> np.random.Generator:
@@ -35,7 +30,7 @@ def as_generator(rng, owner: str) -> np.random.Generator:
         return rng
     if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
-    raise ValueError(
+    raise ParameterError(
         f"{owner}: rng must be a numpy.random.Generator, an integer seed or None, "
         f"got {type(rng).__name__}"
     )

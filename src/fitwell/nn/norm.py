@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .module import Module, check_dtype, check_positive_int
+from .._validation import check_number, check_positive_int
+from ..errors import ParameterError
+from .module import Module, check_dtype
 
 __all__ = ["BatchNorm", "LayerNorm", "GroupNorm"]
-
-
-def _check_eps(eps, owner):
-    if isinstance(eps, bool) or not isinstance(eps, int | float) or not eps > 0:
-        raise ValueError(f"{owner}: eps must be a positive number, got {eps!r}")
-    return float(eps)
 
 
 class _AffineNorm(Module):
@@ -28,7 +24,7 @@ class _AffineNorm(Module):
         super().__init__()
         owner = type(self).__name__
         self.num_features = check_positive_int(num_features, "num_features", owner)
-        self.eps = _check_eps(eps, owner)
+        self.eps = check_number(eps, "eps", owner, low_open=True)
         dtype = check_dtype(dtype)
         self._params["weight"] = np.ones(self.num_features, dtype=dtype)
         self._params["bias"] = np.zeros(self.num_features, dtype=dtype)
@@ -89,10 +85,7 @@ class BatchNorm(_AffineNorm):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, dtype=np.float32):
         super().__init__(num_features, eps, dtype)
-        if isinstance(momentum, bool) or not isinstance(momentum, int | float) \
-                or not 0.0 < momentum <= 1.0:
-            raise ValueError(f"BatchNorm: momentum must be in (0, 1], got {momentum!r}")
-        self.momentum = float(momentum)
+        self.momentum = check_number(momentum, "momentum", "BatchNorm", low_open=True, high=1.0)
         dtype = self._params["weight"].dtype
         self._buffers["running_mean"] = np.zeros(self.num_features, dtype=dtype)
         self._buffers["running_var"] = np.ones(self.num_features, dtype=dtype)
@@ -106,12 +99,7 @@ class BatchNorm(_AffineNorm):
             xhat *= inv_std
             self._cache = (xhat, inv_std, False)
             return self._affine(xhat, training)
-        n = x.shape[0]
-        if n < 2:
-            raise ValueError(
-                "BatchNorm needs at least 2 samples per batch in training mode to estimate a "
-                f"variance, got input of shape {x.shape}; use a larger batch_size"
-            )
+        n = self._check_training_batch(x.shape)
         # Every statistic goes into a workspace of the layer, so a training step
         # allocates nothing; the cached xhat and inv_std are valid until the next call.
         f, dtype = x.shape[1], x.dtype
@@ -133,6 +121,18 @@ class BatchNorm(_AffineNorm):
         running_var += np.multiply(var, new_unbiased, out=scratch)
         self._cache = (xhat, inv_std, True)
         return self._affine(xhat, training)
+
+    @staticmethod
+    def _check_training_batch(shape):
+        """Return the batch size ``shape[0]`` if training can estimate a variance from it
+        (two rows or more); the compiled path (:class:`~fitwell.nn.dense_block.DenseBlock`)
+        asks here too."""
+        if shape[0] < 2:
+            raise ParameterError(
+                "BatchNorm needs at least 2 samples per batch in training mode to estimate a "
+                f"variance, got input of shape {shape}; use a larger batch_size"
+            )
+        return shape[0]
 
     def _constants(self, n, dtype):
         """``eps, 1 - momentum, momentum, momentum * n / (n - 1), 1 / n`` as 0-d arrays of

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from .._validation import check_number, is_number
+
 __all__ = ["clip_grad_norm", "clip_grad_value"]
 
 
@@ -30,11 +32,9 @@ def clip_grad_norm(grads, max_norm, norm_type=2.0) -> float:
     total_norm : float
         The norm before clipping.
     """
-    if isinstance(max_norm, bool) or not isinstance(max_norm, int | float) or not max_norm > 0:
-        raise ValueError(f"clip_grad_norm: max_norm must be a positive number, got {max_norm!r}")
-    norm_type = float(norm_type)
-    if not norm_type > 0:
-        raise ValueError(f"clip_grad_norm: norm_type must be positive, got {norm_type!r}")
+    max_norm = check_number(max_norm, "max_norm", "clip_grad_norm", low_open=True)
+    if not (is_number(norm_type) and norm_type == math.inf):  # inf: the largest |value|
+        norm_type = check_number(norm_type, "norm_type", "clip_grad_norm", low_open=True)
     arrays = list(grads.values())
     if not arrays:
         return 0.0
@@ -53,10 +53,6 @@ def clip_grad_norm(grads, max_norm, norm_type=2.0) -> float:
 
 def clip_grad_value(grads, clip_value) -> None:
     """Clip every gradient element to ``[-clip_value, clip_value]``, in place."""
-    if isinstance(clip_value, bool) or not isinstance(clip_value, int | float) \
-            or not clip_value > 0:
-        raise ValueError(
-            f"clip_grad_value: clip_value must be a positive number, got {clip_value!r}"
-        )
+    clip_value = check_number(clip_value, "clip_value", "clip_grad_value", low_open=True)
     for g in grads.values():
         np.clip(g, -clip_value, clip_value, out=g)

@@ -14,25 +14,12 @@ import operator
 
 import numpy as np
 
-from . import _kernels
+from .._validation import check_number
+from ..errors import ParameterError
+from . import _update_kernels
 from ._flat import flat_buffer
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
-
-
-def _check_number(value, name, owner, low=0.0, high=None, low_open=False, high_open=False):
-    ok = isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool)
-    if ok:
-        value = float(value)
-        ok = np.isfinite(value) and (value > low if low_open else value >= low)
-        if ok and high is not None:
-            ok = value < high if high_open else value <= high
-    if not ok:
-        left = "(" if low_open else "["
-        right = "]" if high is None else (")" if high_open else "]")
-        upper = "inf" if high is None else high
-        raise ValueError(f"{owner}: {name} must be in {left}{low}, {upper}{right}, got {value!r}")
-    return float(value)
 
 
 class Optimizer:
@@ -48,14 +35,14 @@ class Optimizer:
 
     def __init__(self, params, lr):
         if not isinstance(params, dict) or not params:
-            raise ValueError(
+            raise ParameterError(
                 f"{type(self).__name__}: params must be a non-empty dict of arrays "
-                "(e.g. model.params)"
+                f"(e.g. model.params), got {type(params).__name__}"
             )
         self.params = params
         self.names = list(params)
         self._name_set = frozenset(self.names)
-        self.lr = _check_number(lr, "lr", type(self).__name__)
+        self.lr = check_number(lr, "lr", type(self).__name__)
         self.t = 0
         self._flat = flat_buffer(params[name] for name in self.names)
         self._slices = None  # each parameter's (slice, shape) in the flat state arrays
@@ -96,7 +83,7 @@ class Optimizer:
         if not grads.keys() >= self._name_set:
             missing = [name for name in self.names if name not in grads]
             raise ValueError(f"{type(self).__name__}.step: gradients missing for {missing}")
-        lr = self.lr if lr is None else _check_number(lr, "lr", type(self).__name__)
+        lr = self.lr if lr is None else check_number(lr, "lr", type(self).__name__)
         self.t += 1
         for key, param, grad in self._pairs(grads):
             self._update(key, param, grad, lr)
@@ -140,21 +127,25 @@ class SGD(Optimizer):
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False,
                  weight_decay=0.0):
         super().__init__(params, lr)
-        self.momentum = _check_number(momentum, "momentum", "SGD")
-        self.dampening = _check_number(dampening, "dampening", "SGD", high=1.0)
-        self.weight_decay = _check_number(weight_decay, "weight_decay", "SGD")
+        self.momentum = check_number(momentum, "momentum", "SGD")
+        self.dampening = check_number(dampening, "dampening", "SGD", high=1.0)
+        self.weight_decay = check_number(weight_decay, "weight_decay", "SGD")
         self.nesterov = bool(nesterov)
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
-            raise ValueError("SGD: nesterov=True requires momentum > 0 and dampening = 0")
+            raise ParameterError(
+                "SGD: nesterov=True requires momentum > 0 and dampening = 0, got "
+                f"momentum={self.momentum}, dampening={self.dampening}")
         self.momentum_buffer = self._state_like() if self.momentum else None
 
     def _update(self, key, param, grad, lr):
         if key is None and param.dtype.char in "fd":  # the flat buffer: one compiled pass
             cast = param.dtype.type
-            first = self.t == 1
-            _kernels.sgd(param, grad, self.momentum_buffer if self.momentum else param, cast(lr),
-                         cast(self.momentum), cast(1.0 - self.dampening), cast(self.weight_decay),
-                         bool(self.dampening), self.nesterov, first)
+            _update_kernels.sgd(
+                param=param, grad=grad, buf=self.momentum_buffer if self.momentum else param,
+                lr=cast(lr), momentum=cast(self.momentum),
+                one_minus_dampening=cast(1.0 - self.dampening),
+                weight_decay=cast(self.weight_decay), dampened=bool(self.dampening),
+                nesterov=self.nesterov, first=self.t == 1)
             return
         d_p = grad
         if self.weight_decay:
@@ -197,13 +188,13 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         owner = type(self).__name__
         if not isinstance(betas, tuple | list) or len(betas) != 2:
-            raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
+            raise ParameterError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (
-            _check_number(betas[0], "betas[0]", owner, high=1.0, high_open=True),
-            _check_number(betas[1], "betas[1]", owner, high=1.0, high_open=True),
+            check_number(betas[0], "betas[0]", owner, high=1.0, high_open=True),
+            check_number(betas[1], "betas[1]", owner, high=1.0, high_open=True),
         )
-        self.eps = _check_number(eps, "eps", owner)
-        self.weight_decay = _check_number(weight_decay, "weight_decay", owner)
+        self.eps = check_number(eps, "eps", owner)
+        self.weight_decay = check_number(weight_decay, "weight_decay", owner)
         self.m = self._state_like()
         self.v = self._state_like()
 
@@ -212,10 +203,13 @@ class Adam(Optimizer):
         if key is None and param.dtype.char in "fd":  # the flat buffer: one compiled pass
             cast = param.dtype.type
             decoupled = bool(self.weight_decay and self.decoupled)
-            _kernels.adam(param, grad, self.m, self.v, cast(beta1), cast(1.0 - beta1), cast(beta2),
-                          cast(1.0 - beta2), cast(math.sqrt(1.0 - beta2**self.t)), cast(self.eps),
-                          cast(lr / (1.0 - beta1**self.t)), cast(self.weight_decay),
-                          cast(1.0 - lr * self.weight_decay), decoupled)
+            _update_kernels.adam(
+                param=param, grad=grad, m=self.m, v=self.v, beta1=cast(beta1),
+                one_minus_beta1=cast(1.0 - beta1), beta2=cast(beta2),
+                one_minus_beta2=cast(1.0 - beta2),
+                sqrt_correction2=cast(math.sqrt(1.0 - beta2**self.t)), eps=cast(self.eps),
+                step=cast(lr / (1.0 - beta1**self.t)), weight_decay=cast(self.weight_decay),
+                decay_factor=cast(1.0 - lr * self.weight_decay), decoupled=decoupled)
             return
         if self.weight_decay and self.decoupled:
             param *= 1.0 - lr * self.weight_decay

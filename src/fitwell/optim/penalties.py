@@ -11,7 +11,8 @@ import operator
 
 import numpy as np
 
-from . import _kernels
+from .._validation import check_number
+from . import _penalty_kernels
 from ._flat import flat_buffer
 
 __all__ = ["Penalty", "L1", "L2", "ElasticNet", "is_weight_matrix"]
@@ -24,13 +25,6 @@ _FLAT_UP_TO = 2**18
 def is_weight_matrix(name: str, array: np.ndarray) -> bool:
     """The default selection: arrays with at least two dimensions."""
     return array.ndim >= 2
-
-
-def _check_strength(value, name, owner):
-    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value) \
-            or value < 0:
-        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
-    return float(value)
 
 
 class Penalty:
@@ -128,7 +122,7 @@ class L2(Penalty):
 
     def __init__(self, strength, applies_to=None):
         super().__init__(applies_to)
-        self.strength = _check_strength(strength, "strength", "L2")
+        self.strength = check_number(strength, "strength", "L2")
 
     def _value(self, param):
         flat = param.ravel()
@@ -137,7 +131,7 @@ class L2(Penalty):
     def _flat_step(self, param, grad, selected, scale):
         # one compiled pass: the same gradient as _add_grad, the value summed in float64
         coefficient = param.dtype.type(scale * self.strength)
-        return scale * 0.5 * self.strength * _kernels.l2(param, grad, selected, coefficient)
+        return scale * 0.5 * self.strength * _penalty_kernels.l2(param, grad, selected, coefficient)
 
     def _add_grad(self, param, grad, scale=1.0):
         if self.strength:
@@ -152,14 +146,14 @@ class L1(Penalty):
 
     def __init__(self, strength, applies_to=None):
         super().__init__(applies_to)
-        self.strength = _check_strength(strength, "strength", "L1")
+        self.strength = check_number(strength, "strength", "L1")
 
     def _value(self, param):
         return self.strength * float(np.abs(param, out=self._scratch(param)).sum())
 
     def _flat_step(self, param, grad, selected, scale):
         coefficient = param.dtype.type(scale * self.strength)
-        return scale * self.strength * _kernels.l1(param, grad, selected, coefficient)
+        return scale * self.strength * _penalty_kernels.l1(param, grad, selected, coefficient)
 
     def _add_grad(self, param, grad, scale=1.0):
         if self.strength:

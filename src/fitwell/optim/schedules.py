@@ -12,31 +12,13 @@ from __future__ import annotations
 import bisect
 import math
 
+from .._validation import check_int, check_number, check_option
+from ..errors import ParameterError
+
 __all__ = [
     "Schedule", "Constant", "StepDecay", "MultiStep", "Exponential", "CosineAnnealing",
     "Warmup", "OneCycle", "CosineWarmRestarts", "ReduceLROnPlateau",
 ]
-
-
-def _number(value, name, owner, *, low=0.0, low_open=False, high=None, high_open=False):
-    valid = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if valid:
-        valid = value > low if low_open else value >= low
-        if valid and high is not None:
-            valid = value < high if high_open else value <= high
-    if not valid:
-        left = "(" if low_open else "["
-        right = ")" if high is None or high_open else "]"
-        upper = "inf" if high is None else high
-        raise ValueError(f"{owner}: {name} must be a number in {left}{low}, {upper}{right}, "
-                         f"got {value!r}")
-    return float(value)
-
-
-def _count(value, name, owner, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{owner}: {name} must be an integer >= {minimum}, got {value!r}")
-    return value
 
 
 def _cosine(start, end, fraction):
@@ -51,10 +33,7 @@ class Schedule:
     stateful = False
 
     def __call__(self, t: int) -> float:
-        if isinstance(t, bool) or not isinstance(t, int) or t < 0:
-            raise ValueError(f"{type(self).__name__}: the step t must be an integer >= 0, "
-                             f"got {t!r}")
-        return self.lr_at(t)
+        return self.lr_at(check_int(t, "the step t", type(self).__name__, minimum=0))
 
     def lr_at(self, t: int) -> float:
         raise NotImplementedError(f"{type(self).__name__} must implement lr_at")
@@ -68,7 +47,7 @@ class Constant(Schedule):
     """``lr(t) = base_lr``."""
 
     def __init__(self, base_lr):
-        self.base_lr = _number(base_lr, "base_lr", "Constant")
+        self.base_lr = check_number(base_lr, "base_lr", "Constant")
 
     def lr_at(self, t):
         return self.base_lr
@@ -78,9 +57,9 @@ class StepDecay(Schedule):
     """``lr(t) = base_lr * gamma ** (t // step_size)`` — PyTorch's ``StepLR``."""
 
     def __init__(self, base_lr, step_size, gamma=0.1):
-        self.base_lr = _number(base_lr, "base_lr", "StepDecay")
-        self.step_size = _count(step_size, "step_size", "StepDecay")
-        self.gamma = _number(gamma, "gamma", "StepDecay", low_open=True)
+        self.base_lr = check_number(base_lr, "base_lr", "StepDecay")
+        self.step_size = check_int(step_size, "step_size", "StepDecay", minimum=1)
+        self.gamma = check_number(gamma, "gamma", "StepDecay", low_open=True)
 
     def lr_at(self, t):
         return self.base_lr * self.gamma ** (t // self.step_size)
@@ -90,14 +69,14 @@ class MultiStep(Schedule):
     """``lr(t) = base_lr * gamma ** (number of milestones <= t)`` — ``MultiStepLR``."""
 
     def __init__(self, base_lr, milestones, gamma=0.1):
-        self.base_lr = _number(base_lr, "base_lr", "MultiStep")
-        milestones = list(milestones)
-        if not milestones or any(isinstance(m, bool) or not isinstance(m, int) or m < 1
-                                 for m in milestones) or milestones != sorted(set(milestones)):
-            raise ValueError("MultiStep: milestones must be a non-empty increasing list of "
-                             f"positive integers, got {milestones!r}")
+        self.base_lr = check_number(base_lr, "base_lr", "MultiStep")
+        milestones = [check_int(m, f"milestones[{index}]", "MultiStep", minimum=1)
+                      for index, m in enumerate(milestones)]
+        if not milestones or milestones != sorted(set(milestones)):
+            raise ParameterError("MultiStep: milestones must be a non-empty increasing list of "
+                                 f"positive integers, got {milestones!r}")
         self.milestones = milestones
-        self.gamma = _number(gamma, "gamma", "MultiStep", low_open=True)
+        self.gamma = check_number(gamma, "gamma", "MultiStep", low_open=True)
 
     def lr_at(self, t):
         return self.base_lr * self.gamma ** bisect.bisect_right(self.milestones, t)
@@ -107,8 +86,8 @@ class Exponential(Schedule):
     """``lr(t) = base_lr * gamma ** t`` — ``ExponentialLR``."""
 
     def __init__(self, base_lr, gamma):
-        self.base_lr = _number(base_lr, "base_lr", "Exponential")
-        self.gamma = _number(gamma, "gamma", "Exponential", low_open=True)
+        self.base_lr = check_number(base_lr, "base_lr", "Exponential")
+        self.gamma = check_number(gamma, "gamma", "Exponential", low_open=True)
 
     def lr_at(self, t):
         return self.base_lr * self.gamma**t
@@ -129,9 +108,9 @@ class CosineAnnealing(Schedule):
     """
 
     def __init__(self, base_lr, t_max, min_lr=0.0):
-        self.base_lr = _number(base_lr, "base_lr", "CosineAnnealing")
-        self.t_max = _count(t_max, "t_max", "CosineAnnealing")
-        self.min_lr = _number(min_lr, "min_lr", "CosineAnnealing", high=self.base_lr)
+        self.base_lr = check_number(base_lr, "base_lr", "CosineAnnealing")
+        self.t_max = check_int(t_max, "t_max", "CosineAnnealing", minimum=1)
+        self.min_lr = check_number(min_lr, "min_lr", "CosineAnnealing", high=self.base_lr)
 
     def lr_at(self, t):
         if t >= self.t_max:
@@ -148,10 +127,10 @@ class CosineWarmRestarts(Schedule):
     """
 
     def __init__(self, base_lr, t_0, t_mult=1, min_lr=0.0):
-        self.base_lr = _number(base_lr, "base_lr", "CosineWarmRestarts")
-        self.t_0 = _count(t_0, "t_0", "CosineWarmRestarts")
-        self.t_mult = _count(t_mult, "t_mult", "CosineWarmRestarts")
-        self.min_lr = _number(min_lr, "min_lr", "CosineWarmRestarts", high=self.base_lr)
+        self.base_lr = check_number(base_lr, "base_lr", "CosineWarmRestarts")
+        self.t_0 = check_int(t_0, "t_0", "CosineWarmRestarts", minimum=1)
+        self.t_mult = check_int(t_mult, "t_mult", "CosineWarmRestarts", minimum=1)
+        self.min_lr = check_number(min_lr, "min_lr", "CosineWarmRestarts", high=self.base_lr)
 
     def lr_at(self, t):
         t_cur, t_i = t, self.t_0
@@ -175,16 +154,14 @@ class OneCycle(Schedule):
     def __init__(self, max_lr, total_steps, pct_start=0.3, anneal_strategy="cos",
                  div_factor=25.0, final_div_factor=1e4, three_phase=False):
         owner = "OneCycle"
-        self.max_lr = _number(max_lr, "max_lr", owner)
-        self.total_steps = _count(total_steps, "total_steps", owner, minimum=2)
-        self.pct_start = _number(pct_start, "pct_start", owner, low_open=True, high=1.0,
+        self.max_lr = check_number(max_lr, "max_lr", owner)
+        self.total_steps = check_int(total_steps, "total_steps", owner, minimum=2)
+        self.pct_start = check_number(pct_start, "pct_start", owner, low_open=True, high=1.0,
                                  high_open=True)
-        if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"{owner}: anneal_strategy must be 'cos' or 'linear', "
-                             f"got {anneal_strategy!r}")
-        self.anneal_strategy = anneal_strategy
-        self.div_factor = _number(div_factor, "div_factor", owner, low_open=True)
-        self.final_div_factor = _number(final_div_factor, "final_div_factor", owner,
+        self.anneal_strategy = check_option(anneal_strategy, "anneal_strategy", owner,
+                                            ("cos", "linear"))
+        self.div_factor = check_number(div_factor, "div_factor", owner, low_open=True)
+        self.final_div_factor = check_number(final_div_factor, "final_div_factor", owner,
                                         low_open=True)
         self.three_phase = bool(three_phase)
         initial = self.max_lr / self.div_factor
@@ -199,7 +176,7 @@ class OneCycle(Schedule):
                             (self.total_steps - 1, self.max_lr, minimum)]
         boundaries = [end for end, _, _ in self._phases]
         if any(b <= a for a, b in zip([0.0, *boundaries], boundaries, strict=False)):
-            raise ValueError(f"{owner}: total_steps={self.total_steps} is too small for "
+            raise ParameterError(f"{owner}: total_steps={self.total_steps} is too small for "
                              f"pct_start={self.pct_start}; every phase needs at least one step")
 
     def lr_at(self, t):
@@ -233,19 +210,16 @@ class ReduceLROnPlateau(Schedule):
     def __init__(self, base_lr, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0.0, eps=1e-8):
         owner = "ReduceLROnPlateau"
-        self.base_lr = _number(base_lr, "base_lr", owner)
-        if mode not in ("min", "max"):
-            raise ValueError(f"{owner}: mode must be 'min' or 'max', got {mode!r}")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"{owner}: threshold_mode must be 'rel' or 'abs', "
-                             f"got {threshold_mode!r}")
-        self.mode, self.threshold_mode = mode, threshold_mode
-        self.factor = _number(factor, "factor", owner, high=1.0, high_open=True)
-        self.patience = _count(patience, "patience", owner, minimum=0)
-        self.threshold = _number(threshold, "threshold", owner)
-        self.cooldown = _count(cooldown, "cooldown", owner, minimum=0)
-        self.min_lr = _number(min_lr, "min_lr", owner)
-        self.eps = _number(eps, "eps", owner)
+        self.base_lr = check_number(base_lr, "base_lr", owner)
+        self.mode = check_option(mode, "mode", owner, ("min", "max"))
+        self.threshold_mode = check_option(threshold_mode, "threshold_mode", owner,
+                                           ("rel", "abs"))
+        self.factor = check_number(factor, "factor", owner, high=1.0, high_open=True)
+        self.patience = check_int(patience, "patience", owner, minimum=0)
+        self.threshold = check_number(threshold, "threshold", owner)
+        self.cooldown = check_int(cooldown, "cooldown", owner, minimum=0)
+        self.min_lr = check_number(min_lr, "min_lr", owner)
+        self.eps = check_number(eps, "eps", owner)
         self.reset()
 
     def reset(self):
@@ -305,11 +279,11 @@ class Warmup(Schedule):
 
     def __init__(self, schedule, warmup_steps, start_factor=0.1):
         if not isinstance(schedule, Schedule):
-            raise ValueError(f"Warmup: schedule must be a fitwell schedule, got "
+            raise ParameterError(f"Warmup: schedule must be a fitwell schedule, got "
                              f"{type(schedule).__name__}")
         self.schedule = schedule
-        self.warmup_steps = _count(warmup_steps, "warmup_steps", "Warmup", minimum=0)
-        self.start_factor = _number(start_factor, "start_factor", "Warmup", low_open=True,
+        self.warmup_steps = check_int(warmup_steps, "warmup_steps", "Warmup", minimum=0)
+        self.start_factor = check_number(start_factor, "start_factor", "Warmup", low_open=True,
                                     high=1.0)
         self.stateful = schedule.stateful
         self._last_t = -1
@@ -335,8 +309,8 @@ class Warmup(Schedule):
         schedule was asked for) is ignored. Returns the rate of the next step.
         """
         if not self.stateful:
-            raise ValueError(f"Warmup: the wrapped {type(self.schedule).__name__} does not "
-                             "take metrics")
+            raise ParameterError(f"Warmup: the wrapped {type(self.schedule).__name__} does not "
+                                 "take metrics; wrap a ReduceLROnPlateau to step on a metric")
         if self._last_t >= self.warmup_steps:
             self.schedule.step(metric)
         return self._lr(self._last_t + 1)

@@ -1,26 +1,23 @@
-"""Compiled loops for the flat-buffer paths of the optimisers and penalties.
+"""Compiled updates of the optimisers on the flat parameter buffer.
 
 A network from :class:`fitwell.nn.Sequential` keeps every parameter in one flat
 array, so an update is a handful of element-wise passes over it; compiled, it is
 one pass. Each kernel performs the same float operations, in the same order and
 in the array's dtype (scalars arrive cast to it), as the NumPy code of the
-per-array path, so both paths give bit-identical parameters (tested).
+per-array path, so both paths give bit-identical parameters (tested). The kernels
+keep positional parameters (what numba compiles); callers pass them by keyword.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-__all__ = ["sgd", "adam", "l2", "l1"]
+from .._jit import jit
 
-_jit = njit(cache=True, nogil=True, error_model="numpy")
-# The penalties' sums may be reassociated, so that they vectorise (a strict serial sum
-# is latency-bound and slower than NumPy); the result is still the same on every run.
-_jit_sum = njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
+__all__ = ["sgd", "adam"]
 
 
-@_jit
+@jit
 def sgd(param, grad, buf, lr, momentum, one_minus_dampening, weight_decay, dampened,
         nesterov, first):
     """:class:`fitwell.optim.SGD`'s update; ``buf`` is ignored when ``momentum`` is 0."""
@@ -38,7 +35,7 @@ def sgd(param, grad, buf, lr, momentum, one_minus_dampening, weight_decay, dampe
         param[i] = param[i] - d_p * lr
 
 
-@_jit
+@jit
 def adam(param, grad, m, v, beta1, one_minus_beta1, beta2, one_minus_beta2, sqrt_correction2,
          eps, step, weight_decay, decay_factor, decoupled):
     """:class:`fitwell.optim.Adam` / :class:`~fitwell.optim.AdamW`'s update with
@@ -56,27 +53,3 @@ def adam(param, grad, m, v, beta1, one_minus_beta1, beta2, one_minus_beta2, sqrt
         v[i] = vi
         denom = np.sqrt(vi) / sqrt_correction2 + eps
         param[i] = p - (mi / denom) * step
-
-
-@_jit_sum
-def l2(param, grad, selected, coefficient):
-    """Add ``coefficient * w`` to the gradient of the selected entries (``selected``
-    is 1 there, 0 elsewhere); return ``sum(w ** 2)`` over them, in float64."""
-    total = 0.0
-    for i in range(param.size):
-        w = param[i] * selected[i]  # selected is 0 or 1
-        grad[i] = grad[i] + w * coefficient
-        total += float(w) * float(w)
-    return total
-
-
-@_jit_sum
-def l1(param, grad, selected, coefficient):
-    """Add ``coefficient * sign(w)`` to the gradient of the selected entries; return
-    ``sum(|w|)`` over them, in float64."""
-    total = 0.0
-    for i in range(param.size):
-        w = param[i] * selected[i]  # selected is 0 or 1
-        grad[i] = grad[i] + np.sign(w) * coefficient
-        total += abs(float(w))
-    return total

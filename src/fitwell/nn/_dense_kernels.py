@@ -1,32 +1,33 @@
-"""Compiled loops for the training hot path: a hidden block and the cross-entropy.
+"""Compiled loops of a hidden block ``Linear → [BatchNorm] → ReLU → [Dropout]`` in training.
 
-Each kernel does in one or two passes over a batch what the layers of
-:mod:`fitwell.nn` do in a dozen NumPy calls. At the batch sizes of small networks
-(64 rows of 128 features) a NumPy call costs more in dispatch than in arithmetic,
-so fusing the element-wise work is where the time is. The layers stay the
-reference: :class:`fitwell.nn.dense_block.DenseBlock` uses these kernels and is tested
-against them (same masks, same formulas) and against numerical gradients.
+:func:`dense_forward` and :func:`dense_backward` do in one or two passes over a
+batch what the layers of :mod:`fitwell.nn` do in a dozen NumPy calls. At the batch
+sizes of small networks (64 rows of 128 features) a NumPy call costs more in
+dispatch than in arithmetic, so fusing the element-wise work is where the time is.
+The layers stay the reference: :class:`fitwell.nn.dense_block.DenseBlock` uses these
+kernels and is tested against them (same masks, same formulas) and against
+numerical gradients.
 
 The arithmetic follows the layers': statistics are accumulated in float64 (the
 layers accumulate in the array's dtype, so float32 results differ by rounding
 only), scalars arrive already cast to the arrays' dtype so that float32 stays
-float32, and no fast-math is used, so results are bit-for-bit reproducible.
+float32, and no fast-math is used, so results are bit-for-bit reproducible
+(:data:`fitwell._jit.jit`).
 
-Compiled on first use and cached next to this file (``cache=True``).
+The kernels keep positional parameters (what numba compiles); callers pass them by
+keyword, so every call site reads as the list of what goes in.
 """
 
 from __future__ import annotations
 
 import math
 
-from numba import njit
+from .._jit import jit
 
-__all__ = ["dense_forward", "dense_backward", "cross_entropy"]
-
-_jit = njit(cache=True, nogil=True, error_model="numpy")
+__all__ = ["dense_forward", "dense_backward"]
 
 
-@_jit
+@jit
 def _relu_dropout(h, kept, scale):
     """ReLU then inverted dropout of one value. Written as selects, not branches, so
     that the loops vectorise; NaN passes through (``NaN <= 0`` is false), as in the
@@ -36,7 +37,7 @@ def _relu_dropout(h, kept, scale):
     return relu * (scale if kept else zero)
 
 
-@_jit
+@jit
 def dense_forward(z, bias, use_bias, normalize, gamma, beta, eps, momentum, unbiased,
                   running_mean, running_var, bits, threshold, dropout, scale, acc,
                   xhat, inv_std, out):
@@ -91,7 +92,7 @@ def dense_forward(z, bias, use_bias, normalize, gamma, beta, eps, momentum, unbi
                 out[i, j] = _relu_dropout(h, not dropout or bits[i, j] >= threshold, scale)
 
 
-@_jit
+@jit
 def dense_backward(grad, out, scale, normalize, xhat, inv_std, gamma, use_bias, acc,
                    dz, dgamma, dbeta, dbias):
     """The gradient of :func:`dense_forward` with respect to ``z`` and the parameters.
@@ -132,37 +133,3 @@ def dense_backward(grad, out, scale, normalize, xhat, inv_std, gamma, use_bias, 
     if use_bias:
         for j in range(f):
             dbias[j] = acc[2, j]
-
-
-@_jit
-def cross_entropy(logits, target, smoothing, grad):
-    """Mean cross-entropy of class ids (with label smoothing) and its gradient.
-
-    Fills ``grad`` with ``(softmax(logits) - q) / n``, ``q = smoothing / C +
-    (1 - smoothing) onehot(target)``, and returns the mean loss, or -1.0 without
-    touching anything else when a class id is outside ``[0, C)``.
-    """
-    n, c = logits.shape
-    for i in range(n):
-        if target[i] < 0 or target[i] >= c:
-            return -1.0
-    off = smoothing / c
-    on = 1.0 - smoothing
-    total = 0.0
-    for i in range(n):
-        top = logits[i, 0]
-        for k in range(1, c):
-            if logits[i, k] > top:
-                top = logits[i, k]
-        sum_exp = 0.0
-        sum_shifted = 0.0
-        for k in range(c):
-            shifted = logits[i, k] - top
-            sum_exp += math.exp(shifted)
-            sum_shifted += shifted
-        y = target[i]
-        total += math.log(sum_exp) - on * (logits[i, y] - top) - off * sum_shifted
-        for k in range(c):
-            q = off + on if k == y else off
-            grad[i, k] = (math.exp(logits[i, k] - top) / sum_exp - q) / n
-    return total / n
