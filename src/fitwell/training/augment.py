@@ -15,6 +15,9 @@ import math
 import numpy as np
 from scipy import ndimage
 
+from .._validation import check_number, check_positive_int
+from ..errors import DataError, ParameterError
+
 __all__ = [
     "Augmenter", "Compose", "RandomShift", "RandomRotation", "RandomHorizontalFlip",
     "GaussianNoise", "Mixup", "make_augmenter", "AUGMENTERS",
@@ -23,19 +26,11 @@ __all__ = [
 
 def _check_image_shape(image_shape, owner):
     shape = tuple(image_shape) if image_shape is not None else None
-    if shape is None or len(shape) not in (2, 3) or any(
-            isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1 for s in shape):
-        raise ValueError(f"{owner}: image_shape must be (height, width) or (height, width, "
-                         f"channels) of positive integers, got {image_shape!r}")
-    return tuple(int(s) for s in shape)
-
-
-def _check_nonnegative(value, name, owner, upper=None):
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0 or (
-            upper is not None and value > upper):
-        bound = f"in [0, {upper}]" if upper is not None else ">= 0"
-        raise ValueError(f"{owner}: {name} must be a number {bound}, got {value!r}")
-    return float(value)
+    if shape is None or len(shape) not in (2, 3):
+        raise ParameterError(f"{owner}: image_shape must be (height, width) or (height, width, "
+                             f"channels) of positive integers, got {image_shape!r}")
+    return tuple(check_positive_int(s, f"image_shape[{index}]", owner)
+                 for index, s in enumerate(shape))
 
 
 class Augmenter:
@@ -59,7 +54,7 @@ class Compose(Augmenter):
         self.augmenters = list(augmenters)
         for aug in self.augmenters:
             if not callable(aug):
-                raise ValueError(f"Compose: every augmenter must be callable, got {aug!r}")
+                raise ParameterError(f"Compose: every augmenter must be callable, got {aug!r}")
 
     @property
     def needs_one_hot(self):
@@ -80,8 +75,9 @@ class _ImageWarp(Augmenter):
     def _as_images(self, X):
         size = math.prod(self.image_shape)
         if X.ndim != 2 or X.shape[1] != size:
-            raise ValueError(f"{type(self).__name__}: rows of {X.shape[1] if X.ndim == 2 else '?'} "
-                             f"values do not match image_shape {self.image_shape} ({size} values)")
+            width = X.shape[1] if X.ndim == 2 else "?"
+            raise DataError(f"{type(self).__name__}: rows of {width} values do not match "
+                            f"image_shape {self.image_shape} ({size} values)")
         return X.reshape((X.shape[0], *self.image_shape))
 
     def _warp(self, X, angles_deg, shifts):
@@ -127,7 +123,7 @@ class RandomShift(_ImageWarp):
 
     def __init__(self, max_shift=1.0, image_shape=None):
         super().__init__(image_shape)
-        self.max_shift = _check_nonnegative(max_shift, "max_shift", "RandomShift")
+        self.max_shift = check_number(max_shift, "max_shift", "RandomShift")
 
     def __call__(self, X, y, rng):
         n = X.shape[0]
@@ -147,7 +143,8 @@ class RandomRotation(_ImageWarp):
 
     def __init__(self, max_degrees=10.0, image_shape=None):
         super().__init__(image_shape)
-        self.max_degrees = _check_nonnegative(max_degrees, "max_degrees", "RandomRotation", 180)
+        self.max_degrees = check_number(max_degrees, "max_degrees", "RandomRotation",
+                                        high=180.0)
 
     def __call__(self, X, y, rng):
         n = X.shape[0]
@@ -169,7 +166,7 @@ class RandomHorizontalFlip(_ImageWarp):
 
     def __init__(self, p=0.5, image_shape=None):
         super().__init__(image_shape)
-        self.p = _check_nonnegative(p, "p", "RandomHorizontalFlip", 1.0)
+        self.p = check_number(p, "p", "RandomHorizontalFlip", high=1.0)
 
     def __call__(self, X, y, rng):
         images = self._as_images(X).copy()
@@ -188,7 +185,7 @@ class GaussianNoise(Augmenter):
     """
 
     def __init__(self, std=0.1):
-        self.std = _check_nonnegative(std, "std", "GaussianNoise")
+        self.std = check_number(std, "std", "GaussianNoise")
 
     def __call__(self, X, y, rng):
         noise = rng.standard_normal(X.shape, dtype=X.dtype if X.dtype == np.float32 else np.float64)
@@ -213,9 +210,7 @@ class Mixup(Augmenter):
     needs_one_hot = True
 
     def __init__(self, alpha=0.2):
-        self.alpha = _check_nonnegative(alpha, "alpha", "Mixup")
-        if self.alpha == 0:
-            raise ValueError("Mixup: alpha must be > 0, got 0")
+        self.alpha = check_number(alpha, "alpha", "Mixup", low_open=True)
 
     def __call__(self, X, y, rng):
         lam = rng.beta(self.alpha, self.alpha)
@@ -246,8 +241,8 @@ def make_augmenter(spec, image_shape=None):
         params = dict(spec)
         name = params.pop("name", None)
         if not isinstance(name, str):
-            raise ValueError(f"an augmentation given as a mapping needs a 'name' key, e.g. "
-                             f"{{'name': 'rotation', 'max_degrees': 10}}; got {spec!r}")
+            raise ParameterError(f"an augmentation given as a mapping needs a 'name' key, e.g. "
+                                 f"{{'name': 'rotation', 'max_degrees': 10}}; got {spec!r}")
         return make_augmenter((name, params), image_shape)
     if isinstance(spec, list | tuple) and not (
             len(spec) == 2 and isinstance(spec[0], str) and isinstance(spec[1], dict)):
@@ -257,17 +252,17 @@ def make_augmenter(spec, image_shape=None):
         return spec
     name, params = (spec, {}) if isinstance(spec, str) else spec
     if name not in AUGMENTERS:
-        raise ValueError(f"unknown augmentation {name!r}; choose from {sorted(AUGMENTERS)} "
-                         "or pass an augmenter object")
+        raise ParameterError(f"unknown augmentation {name!r}; choose from {sorted(AUGMENTERS)} "
+                             "or pass an augmenter object")
     params = dict(params)
     if name in _IMAGE_AUGMENTERS:
         if image_shape is None:
-            raise ValueError(f"augmentation {name!r} works on images: give image_shape, e.g. "
-                             "image_shape=(8, 8) for the digits data")
+            raise ParameterError(f"augmentation {name!r} works on images: give image_shape, e.g. "
+                                 "image_shape=(8, 8) for the digits data")
         params["image_shape"] = image_shape
     allowed = [p for p in inspect.signature(AUGMENTERS[name]).parameters if p != "image_shape"]
     unknown = sorted(set(params) - set(allowed) - {"image_shape"})
     if unknown:
-        raise ValueError(f"augmentation {name!r} has no parameter(s) {unknown}; it takes "
-                         f"{allowed}")
+        raise ParameterError(f"augmentation {name!r} has no parameter(s) {unknown}; it takes "
+                             f"{allowed}")
     return AUGMENTERS[name](**params)

@@ -15,6 +15,8 @@ import warnings
 
 import numpy as np
 
+from .._validation import check_int, check_number, check_option
+from ..errors import ParameterError
 from ..optim.schedules import ReduceLROnPlateau as _PlateauRule
 
 __all__ = [
@@ -68,19 +70,13 @@ class MonitorCallback(Callback):
     _COLUMNS = ("train_loss", "val_loss", "train_score", "val_score", "train_objective")
 
     def __init__(self, monitor="val_loss", mode="auto", min_delta=0.0):
-        column = self._ALIASES.get(monitor, monitor)
         owner = type(self).__name__
-        if column not in self._COLUMNS:
-            raise ValueError(f"{owner}: monitor must be one of {list(self._COLUMNS)} (or "
-                             f"{list(self._ALIASES)}), got {monitor!r}")
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"{owner}: mode must be 'auto', 'min' or 'max', got {mode!r}")
-        if isinstance(min_delta, bool) or not isinstance(min_delta, int | float) \
-                or not min_delta >= 0:
-            raise ValueError(f"{owner}: min_delta must be a number >= 0, got {min_delta!r}")
+        check_option(monitor, "monitor", owner, (*self._COLUMNS, *self._ALIASES))
+        column = self._ALIASES.get(monitor, monitor)
+        mode = check_option(mode, "mode", owner, ("auto", "min", "max"))
         self.monitor, self.column = monitor, column
         self.mode = _default_mode(column) if mode == "auto" else mode
-        self.min_delta = float(min_delta)
+        self.min_delta = check_number(min_delta, "min_delta", owner)
 
     def is_improvement(self, current, best) -> bool:
         if not math.isfinite(current):
@@ -96,12 +92,35 @@ class MonitorCallback(Callback):
         # The trainer leaves the val_ columns out of the logs when it has no validation
         # data; a present but non-finite value (divergence) is simply no improvement.
         if self.column not in logs and self.column.startswith("val_"):
-            raise ValueError(f"{type(self).__name__} monitors {self.monitor!r} but training has "
-                             "no validation data; pass validation data or monitor 'train_loss'")
+            raise ParameterError(f"{type(self).__name__} monitors {self.monitor!r} but training "
+                                 "has no validation data; pass validation data or monitor "
+                                 "'train_loss'")
         return float(logs.get(self.column, math.nan))
 
 
-class EarlyStopping(MonitorCallback):
+class _BestEpochMonitor(MonitorCallback):
+    """A monitor that remembers its best epoch and, with ``restore_best``, that epoch's
+    whole model state (parameters and buffers), restored when training ends."""
+
+    restore_best = False
+
+    def _forget_best(self):
+        self.best = self._worst()
+        self.best_epoch = None
+        self.best_state = None
+
+    def _record_best(self, trainer, value, epoch):
+        self.best, self.best_epoch = value, epoch
+        if self.restore_best:
+            self.best_state = trainer.snapshot(self.best_state)
+
+    def on_train_end(self, trainer):
+        if self.restore_best and self.best_state is not None:
+            trainer.model.load_state_dict(self.best_state)
+            trainer.restored_epoch = self.best_epoch
+
+
+class EarlyStopping(_BestEpochMonitor):
     """Stop when the monitored metric has not improved for ``patience`` epochs.
 
     Keras' semantics: an epoch improves when it beats the best so far by more
@@ -124,17 +143,13 @@ class EarlyStopping(MonitorCallback):
     def __init__(self, monitor="val_loss", mode="auto", patience=10, min_delta=0.0,
                  start_from_epoch=0, restore_best=True):
         super().__init__(monitor, mode, min_delta)
-        for name, value in (("patience", patience), ("start_from_epoch", start_from_epoch)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"EarlyStopping: {name} must be an integer >= 0, got {value!r}")
-        self.patience = patience
-        self.start_from_epoch = start_from_epoch
+        self.patience = check_int(patience, "patience", "EarlyStopping", minimum=0)
+        self.start_from_epoch = check_int(start_from_epoch, "start_from_epoch", "EarlyStopping",
+                                          minimum=0)
         self.restore_best = bool(restore_best)
 
     def on_train_begin(self, trainer):
-        self.best = self._worst()
-        self.best_epoch = None
-        self.best_state = None
+        self._forget_best()
         self.wait = 0
         self.stopped_epoch = None
 
@@ -144,22 +159,15 @@ class EarlyStopping(MonitorCallback):
             return
         current = self._value(logs)
         if self.is_improvement(current, self.best):
-            self.best, self.best_epoch, self.wait = current, epoch, 0
-            if self.restore_best:
-                self.best_state = trainer.snapshot(self.best_state)
+            self._record_best(trainer, current, epoch)
+            self.wait = 0
             return
         self.wait += 1
         if self.wait >= self.patience:
             self.stopped_epoch = epoch
             trainer.stop_training = True
 
-    def on_train_end(self, trainer):
-        if self.restore_best and self.best_state is not None:
-            trainer.model.load_state_dict(self.best_state)
-            trainer.restored_epoch = self.best_epoch
-
-
-class NoImprovementStopping(MonitorCallback):
+class NoImprovementStopping(_BestEpochMonitor):
     """scikit-learn's MLP stopping rule, for drop-in fidelity.
 
     An epoch counts as "no improvement" unless the metric beats the best so far
@@ -174,21 +182,14 @@ class NoImprovementStopping(MonitorCallback):
     def __init__(self, monitor="train_loss", tol=1e-4, n_iter_no_change=10, adaptive=False,
                  restore_best=False):
         super().__init__(monitor, "auto", 0.0)
-        if isinstance(tol, bool) or not isinstance(tol, int | float) or not tol >= 0:
-            raise ValueError(f"NoImprovementStopping: tol must be a number >= 0, got {tol!r}")
-        if isinstance(n_iter_no_change, bool) or not isinstance(n_iter_no_change, int) \
-                or n_iter_no_change < 1:
-            raise ValueError(f"NoImprovementStopping: n_iter_no_change must be an integer >= 1, "
-                             f"got {n_iter_no_change!r}")
-        self.tol = float(tol)
-        self.n_iter_no_change = int(n_iter_no_change)
+        self.tol = check_number(tol, "tol", "NoImprovementStopping")
+        self.n_iter_no_change = check_int(n_iter_no_change, "n_iter_no_change",
+                                          "NoImprovementStopping", minimum=1)
         self.adaptive = bool(adaptive)
         self.restore_best = bool(restore_best)
 
     def on_train_begin(self, trainer):
-        self.best = self._worst()
-        self.best_epoch = None
-        self.best_state = None
+        self._forget_best()
         self.count = 0
 
     def on_epoch_end(self, trainer, logs):
@@ -202,20 +203,13 @@ class NoImprovementStopping(MonitorCallback):
             better = current > self.best
         self.count = self.count + 1 if no_improvement else 0
         if better:
-            self.best, self.best_epoch = current, logs["epoch"]
-            if self.restore_best:
-                self.best_state = trainer.snapshot(self.best_state)
+            self._record_best(trainer, current, logs["epoch"])
         if self.count > self.n_iter_no_change:
             if self.adaptive and trainer.lr > 1e-6:
                 trainer.lr_scale /= 5.0
                 self.count = 0
             else:
                 trainer.stop_training = True
-
-    def on_train_end(self, trainer):
-        if self.restore_best and self.best_state is not None:
-            trainer.model.load_state_dict(self.best_state)
-            trainer.restored_epoch = self.best_epoch
 
 
 class ReduceLROnPlateau(MonitorCallback):
@@ -232,9 +226,7 @@ class ReduceLROnPlateau(MonitorCallback):
                                threshold=self.min_delta, threshold_mode="abs",
                                cooldown=cooldown)
         _PlateauRule(1.0, **self._rule_args)  # validate now, not at the first epoch
-        if isinstance(min_lr, bool) or not isinstance(min_lr, int | float) or not min_lr >= 0:
-            raise ValueError(f"ReduceLROnPlateau: min_lr must be a number >= 0, got {min_lr!r}")
-        self.min_lr = float(min_lr)
+        self.min_lr = check_number(min_lr, "min_lr", "ReduceLROnPlateau")
 
     def on_train_begin(self, trainer):
         self.rule = _PlateauRule(1.0, **self._rule_args)

@@ -13,6 +13,8 @@ import warnings
 import numpy as np
 
 from .._threads import limit_blas_threads
+from .._validation import check_option, check_positive_int
+from ..errors import ParameterError
 from ..optim.clip import clip_grad_norm as _clip_norm
 from ..optim.clip import clip_grad_value as _clip_value
 from .callbacks import EarlyStopping, NoImprovementStopping, TerminateOnNaN
@@ -108,21 +110,13 @@ class Trainer:
                  clip_grad_norm=None, clip_grad_value=None, augment=None, one_hot_classes=None,
                  batch_size=32, max_epochs=100, shuffle=True, rng=None, callbacks=(),
                  terminate_on_nan=True, score=None):
-        if schedule_interval not in ("epoch", "batch"):
-            raise ValueError(f"Trainer: schedule_interval must be 'epoch' or 'batch', got "
-                             f"{schedule_interval!r}")
-        if penalty_scale not in ("none", "batch"):
-            raise ValueError(f"Trainer: penalty_scale must be 'none' or 'batch', got "
-                             f"{penalty_scale!r}")
-        if batch_size is not None and (isinstance(batch_size, bool)
-                                       or not isinstance(batch_size, int) or batch_size < 1):
-            raise ValueError(f"Trainer: batch_size must be a positive integer or None, got "
-                             f"{batch_size!r}")
-        if isinstance(max_epochs, bool) or not isinstance(max_epochs, int) or max_epochs < 1:
-            raise ValueError(f"Trainer: max_epochs must be a positive integer, got {max_epochs!r}")
-        if plateau_monitor not in _MONITORABLE:
-            raise ValueError(f"Trainer: plateau_monitor must be one of {list(_MONITORABLE)}, got "
-                             f"{plateau_monitor!r}")
+        owner = "Trainer"
+        check_option(schedule_interval, "schedule_interval", owner, ("epoch", "batch"))
+        check_option(penalty_scale, "penalty_scale", owner, ("none", "batch"))
+        check_option(plateau_monitor, "plateau_monitor", owner, _MONITORABLE)
+        if batch_size is not None:
+            batch_size = check_positive_int(batch_size, "batch_size", owner)
+        max_epochs = check_positive_int(max_epochs, "max_epochs", owner)
         self.model, self.loss, self.optimizer = model, loss, optimizer
         self.schedule, self.schedule_interval = schedule, schedule_interval
         self.plateau_monitor = plateau_monitor
@@ -208,14 +202,14 @@ class Trainer:
         batch_hooks = [c for c in self.callbacks if hasattr(c, "on_batch_end")]
         stateful = self.schedule is not None and getattr(self.schedule, "stateful", False)
         if stateful and validation_data is None and self.plateau_monitor.startswith("val_"):
-            raise ValueError(f"Trainer: the {type(self.schedule).__name__} schedule steps on "
-                             f"{self.plateau_monitor!r} but fit got no validation_data; pass "
-                             "validation_data or use plateau_monitor='train_loss'")
+            raise ParameterError(f"Trainer: the {type(self.schedule).__name__} schedule steps on "
+                                 f"{self.plateau_monitor!r} but fit got no validation_data; pass "
+                                 "validation_data or use plateau_monitor='train_loss'")
         if getattr(self.augment, "needs_one_hot", False) and y.ndim == 1 \
                 and not self.one_hot_classes:
-            raise ValueError(f"Trainer: the augmenter {type(self.augment).__name__} mixes "
-                             "targets and needs probability rows, but y holds class ids; pass "
-                             "one_hot_classes=<number of classes>")
+            raise ParameterError(f"Trainer: the augmenter {type(self.augment).__name__} mixes "
+                                 "targets and needs probability rows, but y holds class ids; pass "
+                                 "one_hot_classes=<number of classes>")
         # Callbacks see every column; the val_ ones only when there is validation data,
         # so that a monitor can tell "no validation data" from "a non-finite value".
         blank = {c: math.nan for c in History.columns
