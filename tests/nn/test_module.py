@@ -1,6 +1,5 @@
-"""Behaviour of the engine beyond its gradients: dropout statistics, dtypes,
-validation and error messages, Sequential's dictionaries and state, penalties'
-selection, gradient clipping and group normalisation's limiting cases."""
+"""The contract every layer shares (fitwell.nn.module): dtypes, validation and error
+messages, and the dotted dictionaries and state of containers."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ import inspect
 import numpy as np
 import pytest
 
-from fitwell import nn, optim, schedules
+from fitwell import nn, optim
 
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
 
@@ -43,82 +42,6 @@ def test_the_factories_cover_every_public_layer():
     layers = {cls for cls in public if inspect.isclass(cls) and issubclass(cls, nn.Module)}
     built = {type(_build(name)[0]) for name in LAYER_FACTORIES}
     assert layers - {nn.Module} <= built
-
-
-# -- Dropout --------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
-def test_dropout_keeps_a_fraction_one_minus_p(p):
-    n = 200_000
-    out = nn.Dropout(p, rng=0).forward(np.ones((400, n // 400), np.float32), training=True)
-    kept = np.count_nonzero(out)
-    # binomial(n, 1 - p): five standard deviations
-    assert abs(kept - n * (1 - p)) <= 5 * np.sqrt(n * p * (1 - p))
-    assert set(np.unique(out)) == {0.0, np.float32(1.0 / (1.0 - p))}
-
-
-def test_dropout_preserves_the_expectation():
-    p = 0.4
-    x = np.random.default_rng(1).normal(1.0, 1.0, (2000, 100)).astype(np.float32)
-    out = nn.Dropout(p, rng=2).forward(x, training=True)
-    # out - x has variance x^2 p / (1 - p) per entry
-    sigma = np.sqrt(np.mean(x.astype(np.float64) ** 2) * p / (1 - p) / x.size)
-    assert abs(out.mean(dtype=np.float64) - x.mean(dtype=np.float64)) <= 5 * sigma
-
-
-def test_dropout_preserves_each_entry_on_average_over_many_masks():
-    p, draws = 0.3, 2000
-    x = np.random.default_rng(0).uniform(0.5, 2.0, (4, 5))
-    layer = nn.Dropout(p, rng=3)
-    total = np.zeros_like(x)
-    for _ in range(draws):
-        total += layer.forward(x, training=True)
-    sigma = x * np.sqrt(p / (1 - p) / draws)
-    assert np.all(np.abs(total / draws - x) <= 5 * sigma)
-
-
-def test_dropout_inference_is_the_identity():
-    x = np.random.default_rng(0).standard_normal((6, 4)).astype(np.float32)
-    before = x.copy()
-    layer = nn.Dropout(0.5, rng=0)
-    out = layer.forward(x, training=False)
-    assert np.array_equal(out, before) and out.dtype == x.dtype
-    assert np.array_equal(x, before)
-    grad = np.ones_like(x)
-    assert np.array_equal(layer.backward(grad), grad)
-
-
-def test_dropout_with_p_zero_is_the_identity_in_training():
-    x = np.random.default_rng(0).standard_normal((6, 4))
-    assert np.array_equal(nn.Dropout(0.0, rng=0).forward(x, training=True), x)
-
-
-def _mask(layer, shape=(50, 20)):
-    return layer.forward(np.ones(shape), training=True).copy()
-
-
-def test_dropout_same_seed_same_mask_and_different_seed_different_mask():
-    assert np.array_equal(_mask(nn.Dropout(0.5, rng=7)), _mask(nn.Dropout(0.5, rng=7)))
-    assert np.array_equal(_mask(nn.Dropout(0.5, rng=np.random.default_rng(7))),
-                          _mask(nn.Dropout(0.5, rng=7)))
-    assert not np.array_equal(_mask(nn.Dropout(0.5, rng=7)), _mask(nn.Dropout(0.5, rng=8)))
-
-
-def test_dropout_draws_a_new_mask_at_every_training_step():
-    layer = nn.Dropout(0.5, rng=0)
-    assert not np.array_equal(_mask(layer), _mask(layer))
-
-
-def test_dropout_backward_uses_the_stored_mask():
-    p = 0.5
-    x = np.random.default_rng(0).uniform(1.0, 2.0, (30, 10))
-    layer = nn.Dropout(p, rng=np.random.default_rng(5))
-    out = layer.forward(x, training=True).copy()
-    mask = out / x
-    layer.rng.random(100)  # the generator moves on; the backward must not redraw
-    grad = np.random.default_rng(1).standard_normal(x.shape)
-    np.testing.assert_allclose(layer.backward(grad), grad * mask, rtol=1e-12)
-    assert set(np.round(np.unique(mask), 12)) <= {0.0, 2.0}
 
 
 # -- dtype ----------------------------------------------------------------------------------
@@ -195,8 +118,6 @@ def test_losses_keep_the_dtype_of_their_input():
 
 # -- bad arguments --------------------------------------------------------------------------
 
-_W = {"w": np.ones(3)}
-
 BAD_CONSTRUCTORS = [
     (lambda: nn.Dropout(p=1.2), r"Dropout: p must be .*\[0, 1\).*1\.2"),
     (lambda: nn.Dropout(p=-0.1), r"Dropout: p must be .*-0\.1"),
@@ -222,21 +143,6 @@ BAD_CONSTRUCTORS = [
                                                       r"non-negative"),
     (lambda: nn.Sequential(nn.Linear(2, 2), "relu"),
      r"Sequential: every layer must be a fitwell.nn.Module, got str at position 1"),
-    (lambda: optim.SGD(_W, lr=-0.1), r"SGD: lr must be .*got -0\.1"),
-    (lambda: optim.Adam(_W, lr=-0.1), r"Adam: lr must be .*got -0\.1"),
-    (lambda: optim.AdamW(_W, lr=-0.1), r"AdamW: lr must be .*got -0\.1"),
-    (lambda: optim.Adam(_W, betas=(1.0, 0.9)), r"Adam: betas\[0\] must be .*got 1\.0"),
-    (lambda: optim.SGD(_W, lr=0.1, nesterov=True), r"SGD: nesterov=True requires momentum > 0"),
-    (lambda: optim.SGD({}, lr=0.1), r"SGD: params must be a non-empty dict"),
-    (lambda: optim.L1(-1.0), r"L1: strength must be a number in \[0, inf\), got -1\.0"),
-    (lambda: optim.L2(float("nan")), r"L2: strength must be a number in \[0, inf\), got nan"),
-    (lambda: schedules.CosineAnnealing(0.1, t_max=0),
-     r"CosineAnnealing: t_max must be .*>= 1, got 0"),
-    (lambda: schedules.CosineAnnealing(-0.1, t_max=10), r"CosineAnnealing: base_lr must be"),
-    (lambda: optim.clip_grad_norm({}, max_norm=0), r"clip_grad_norm: max_norm must be a "
-                                                   r"number in \(0, inf\), got 0\.0"),
-    (lambda: optim.clip_grad_value({}, clip_value=-1),
-     r"clip_grad_value: clip_value must be a number in \(0, inf\), got -1\.0"),
 ]
 
 
@@ -284,12 +190,6 @@ def test_backward_with_a_gradient_of_the_wrong_shape_is_a_value_error(name):
     out = layer.forward(np.ones((4, width)), training=True)
     with pytest.raises(ValueError, match=r"expects a gradient of shape"):
         layer.backward(np.ones((out.shape[0] + 1, out.shape[1])))
-
-
-def test_batchnorm_needs_two_samples_in_training():
-    with pytest.raises(ValueError, match="at least 2 samples"):
-        nn.BatchNorm(3).forward(np.ones((1, 3)), training=True)
-    assert nn.BatchNorm(3).forward(np.ones((1, 3)), training=False).shape == (1, 3)
 
 
 @pytest.mark.parametrize(("call", "message"), [
@@ -417,146 +317,3 @@ def test_single_layer_dicts_use_plain_keys():
     assert list(bn.params) == ["weight", "bias"]
     assert list(bn.buffers) == ["running_mean", "running_var"]
     assert np.all(bn.params["weight"] == 1) and np.all(bn.params["bias"] == 0)
-
-
-# -- penalties ------------------------------------------------------------------------------
-
-PENALTIES = {
-    "L1": lambda applies_to=None: optim.L1(0.1, applies_to=applies_to),
-    "L2": lambda applies_to=None: optim.L2(0.2, applies_to=applies_to),
-    "ElasticNet": lambda applies_to=None: optim.ElasticNet(0.1, 0.2, applies_to=applies_to),
-}
-
-
-@pytest.mark.parametrize("name", list(PENALTIES))
-def test_penalties_apply_to_weight_matrices_only_by_default(name):
-    penalty = PENALTIES[name]()
-    model = _model(np.float64)
-    out = model.forward(np.random.default_rng(0).standard_normal((6, 4)), training=True)
-    model.backward(np.ones_like(out))
-    grads = {k: v.copy() for k, v in model.grads.items()}
-    value = penalty(model.params, model.grads)
-    matrices = {"0.weight", "3.0.weight"}
-    for key, grad in model.grads.items():
-        changed = not np.array_equal(grad, grads[key])
-        assert changed == (key in matrices), key
-    alone = penalty({k: model.params[k] for k in matrices})
-    assert value == pytest.approx(alone)
-    everything = PENALTIES[name](applies_to=lambda key, array: True)
-    assert everything(model.params) > value  # biases and gamma/beta count when asked
-
-
-def test_l2_penalty_value_and_gradient():
-    params = {"w": np.array([[1.0, -2.0]]), "b": np.array([5.0])}
-    grads = {"w": np.zeros((1, 2)), "b": np.zeros(1)}
-    assert optim.L2(0.5)(params, grads) == pytest.approx(0.5 * 0.5 * 5.0)
-    np.testing.assert_allclose(grads["w"], [[0.5, -1.0]])
-    assert np.all(grads["b"] == 0)
-
-
-# -- gradient clipping ----------------------------------------------------------------------
-
-def _grads(seed, scale=1.0):
-    rng = np.random.default_rng(seed)
-    return {"a": scale * rng.standard_normal((4, 3)), "b": scale * rng.standard_normal(3),
-            "c": scale * rng.standard_normal((2, 2))}
-
-
-@pytest.mark.parametrize(("max_norm", "norm_type", "scale"), [
-    (1.0, 2.0, 1.0), (100.0, 2.0, 1.0), (0.5, 1.0, 3.0), (0.3, float("inf"), 1.0),
-    (2.0, 3.0, 0.1),
-])
-def test_clip_grad_norm_matches_torch(max_norm, norm_type, scale):
-    torch = pytest.importorskip("torch")
-    grads = _grads(0, scale)
-    tensors = [torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float64)) for g in
-               grads.values()]
-    for tensor, g in zip(tensors, grads.values(), strict=True):
-        tensor.grad = torch.tensor(g)
-    live = dict(grads)
-    total = optim.clip_grad_norm(grads, max_norm=max_norm, norm_type=norm_type)
-    expected = torch.nn.utils.clip_grad_norm_(tensors, max_norm=max_norm, norm_type=norm_type)
-    assert isinstance(total, float)
-    assert total == pytest.approx(float(expected), rel=1e-12)
-    for key, tensor in zip(grads, tensors, strict=True):
-        assert grads[key] is live[key]  # in place
-        np.testing.assert_allclose(grads[key], tensor.grad.numpy(), rtol=1e-12, atol=1e-15)
-
-
-def test_clip_grad_norm_is_global_and_leaves_small_gradients_alone():
-    grads = {"a": np.array([3.0]), "b": np.array([4.0])}
-    assert optim.clip_grad_norm(grads, max_norm=1.0) == pytest.approx(5.0)
-    np.testing.assert_allclose([grads["a"][0], grads["b"][0]], [0.6, 0.8], rtol=1e-5)
-    small = {"a": np.array([0.3]), "b": np.array([0.4])}
-    assert optim.clip_grad_norm(small, max_norm=1.0) == pytest.approx(0.5)
-    assert small["a"][0] == 0.3 and small["b"][0] == 0.4
-
-
-def test_clip_grad_value_matches_torch():
-    torch = pytest.importorskip("torch")
-    grads = _grads(1, 2.0)
-    tensors = [torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float64)) for g in
-               grads.values()]
-    for tensor, g in zip(tensors, grads.values(), strict=True):
-        tensor.grad = torch.tensor(g)
-    live = dict(grads)
-    assert optim.clip_grad_value(grads, clip_value=0.7) is None
-    torch.nn.utils.clip_grad_value_(tensors, clip_value=0.7)
-    for key, tensor in zip(grads, tensors, strict=True):
-        assert grads[key] is live[key]
-        np.testing.assert_array_equal(grads[key], tensor.grad.numpy())
-        assert np.abs(grads[key]).max() <= 0.7
-
-
-def test_clip_grad_norm_on_a_model_clips_its_live_grads():
-    model = _model(np.float64)
-    out = model.forward(np.random.default_rng(0).standard_normal((6, 4)), training=True)
-    model.backward(100.0 * np.ones_like(out))
-    optim.clip_grad_norm(model.grads, max_norm=1.0)
-    norm = np.sqrt(sum(float(np.sum(g**2)) for g in model.grads.values()))
-    assert norm == pytest.approx(1.0, rel=1e-5)
-
-
-# -- GroupNorm's limiting cases ------------------------------------------------------------
-
-def test_groupnorm_with_one_feature_per_group_outputs_beta():
-    f = 6
-    layer = nn.GroupNorm(f, f, dtype=np.float64)
-    rng = np.random.default_rng(0)
-    layer.params["weight"][...] = rng.uniform(0.5, 1.5, f)
-    layer.params["bias"][...] = rng.standard_normal(f)
-    x = rng.normal(0.0, 5.0, (7, f))
-    for training in (True, False):
-        out = layer.forward(x, training=training)
-        np.testing.assert_array_equal(out, np.broadcast_to(layer.params["bias"], x.shape))
-        dx = layer.backward(rng.standard_normal(x.shape))
-        assert np.all(dx == 0)
-
-
-def test_groupnorm_with_one_group_equals_layernorm():
-    f = 6
-    rng = np.random.default_rng(0)
-    group, layer = nn.GroupNorm(1, f, dtype=np.float64), nn.LayerNorm(f, dtype=np.float64)
-    gamma, beta = rng.uniform(0.5, 1.5, f), rng.standard_normal(f)
-    for module in (group, layer):
-        module.params["weight"][...] = gamma
-        module.params["bias"][...] = beta
-    x, grad = rng.normal(1.0, 3.0, (5, f)), rng.standard_normal((5, f))
-    for training in (True, False):
-        np.testing.assert_allclose(group.forward(x, training=training),
-                                   layer.forward(x, training=training), rtol=1e-14)
-        np.testing.assert_allclose(group.backward(grad), layer.backward(grad), rtol=1e-14)
-        for key in ("weight", "bias"):
-            np.testing.assert_allclose(group.grads[key], layer.grads[key], rtol=1e-14)
-
-
-def test_layernorm_matches_torch():
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(0)
-    x = rng.normal(1.0, 3.0, (5, 6))
-    layer = nn.LayerNorm(6, dtype=np.float64)
-    layer.params["weight"][...] = rng.uniform(0.5, 1.5, 6)
-    expected = torch.nn.functional.layer_norm(
-        torch.tensor(x), (6,), torch.tensor(layer.params["weight"]),
-        torch.tensor(layer.params["bias"]), eps=1e-5)
-    np.testing.assert_allclose(layer.forward(x), expected.numpy(), rtol=1e-12, atol=1e-12)

@@ -1,10 +1,11 @@
 """The compiled flat-buffer updates against the NumPy per-array path, in both dtypes.
 
 A :class:`~fitwell.nn.Sequential` keeps its parameters in one flat buffer, and the
-optimisers and penalties update it with one compiled pass (``fitwell.optim._kernels``).
-Models whose arrays are not one buffer take the NumPy path, one array at a time.
+optimisers and penalties update it with one compiled pass
+(``fitwell.optim._update_kernels``, ``fitwell.optim._penalty_kernels``). Models
+whose arrays are not one buffer take the NumPy path, one array at a time.
 The two must agree bit for bit on the parameters and the optimiser state, in float32
-as in float64 (``tests/test_oracle_optim.py`` compares both with PyTorch in float64).
+as in float64 (``tests/optim/test_oracle_optim.py`` compares both with PyTorch in float64).
 The penalty *values* are summed in float64 by the compiled path, so they agree to
 rounding only.
 """
