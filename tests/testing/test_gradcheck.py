@@ -1,6 +1,6 @@
 """Float64 central-difference gradient checks of every layer, loss and penalty.
 
-The cases come from the registries in :mod:`fitwell.gradcheck`; the coverage tests
+The cases come from the registries in :mod:`fitwell.testing.cases`; the coverage tests
 below make sure every public layer, loss and penalty is registered, and the
 "broken backward" tests prove the checker does fail when a gradient is wrong.
 """
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from fitwell import nn, optim
 from fitwell.optim import penalties
-from fitwell.testing import gradcheck
+from fitwell.testing import cases, gradcheck
 
 F64 = np.float64
 SETTINGS = settings(max_examples=15, deadline=None, derandomize=True)
@@ -43,7 +43,7 @@ def _params(registry):
 # -- every registered case ---------------------------------------------------------------
 
 @pytest.mark.parametrize("training", [True, False], ids=["training", "inference"])
-@pytest.mark.parametrize(("layer", "x"), _params(gradcheck.LAYER_CASES))
+@pytest.mark.parametrize(("layer", "x"), _params(cases.LAYER_CASES))
 def test_layer_gradients(layer, x, training):
     results = gradcheck.check_layer(layer, x, training=training)
     _assert_all_pass(results)
@@ -54,21 +54,21 @@ def test_layer_gradients(layer, x, training):
 
 
 @pytest.mark.parametrize(("loss", "prediction", "target", "sample_weight"),
-                         _params(gradcheck.LOSS_CASES))
+                         _params(cases.LOSS_CASES))
 def test_loss_gradients(loss, prediction, target, sample_weight):
     result = gradcheck.check_loss(loss, prediction, target, sample_weight=sample_weight)
     assert result.passed, _describe([result])
     assert result.size == np.size(prediction)
 
 
-@pytest.mark.parametrize(("penalty", "params", "scale"), _params(gradcheck.PENALTY_CASES))
+@pytest.mark.parametrize(("penalty", "params", "scale"), _params(cases.PENALTY_CASES))
 def test_penalty_gradients(penalty, params, scale):
     result = gradcheck.check_penalty(penalty, params, scale=scale)
     assert result.passed, _describe([result])
 
 
 def test_check_all_passes_with_unique_readable_names():
-    results = gradcheck.check_all(seed=1)
+    results = cases.check_all(seed=1)
     _assert_all_pass(results)
     names = [r.name for r in results]
     assert len(names) == len(set(names))
@@ -364,7 +364,7 @@ def _uncovered_layers(extra=()):
     candidates |= {cls for cls in _subclasses(nn.Module)
                    if cls.__module__.startswith("fitwell.") and not cls.__name__.startswith("_")}
     candidates |= set(extra)
-    return {cls.__name__ for cls in candidates - {nn.Module} - set(gradcheck.LAYER_CASES)}
+    return {cls.__name__ for cls in candidates - {nn.Module} - set(cases.LAYER_CASES)}
 
 
 def test_every_layer_has_a_gradient_check():
@@ -380,9 +380,9 @@ def test_the_coverage_test_notices_a_new_layer():
 
 def test_every_exported_class_of_nn_is_a_checked_layer_or_loss():
     exported = _public_classes(nn) - {nn.Module}
-    assert exported - set(gradcheck.LAYER_CASES) - set(gradcheck.LOSS_CASES) == set()
+    assert exported - set(cases.LAYER_CASES) - set(cases.LOSS_CASES) == set()
     losses = {cls for cls in exported if cls.__name__.endswith("Loss")}
-    assert losses <= set(gradcheck.LOSS_CASES)
+    assert losses <= set(cases.LOSS_CASES)
 
 
 def test_every_penalty_has_a_gradient_check():
@@ -390,12 +390,12 @@ def test_every_penalty_has_a_gradient_check():
                 if issubclass(cls, penalties.Penalty)}
     defined = {cls for cls in _subclasses(penalties.Penalty)
                if cls.__module__.startswith("fitwell.") and not cls.__name__.startswith("_")}
-    uncovered = (exported | defined) - {penalties.Penalty} - set(gradcheck.PENALTY_CASES)
+    uncovered = (exported | defined) - {penalties.Penalty} - set(cases.PENALTY_CASES)
     assert {cls.__name__ for cls in uncovered} == set()
 
 
-@pytest.mark.parametrize("registry", [gradcheck.LAYER_CASES, gradcheck.LOSS_CASES,
-                                      gradcheck.PENALTY_CASES],
+@pytest.mark.parametrize("registry", [cases.LAYER_CASES, cases.LOSS_CASES,
+                                      cases.PENALTY_CASES],
                          ids=["layers", "losses", "penalties"])
 def test_each_registered_builder_checks_its_own_class(registry):
     rng = np.random.default_rng(0)

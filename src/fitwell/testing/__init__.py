@@ -3,13 +3,13 @@
 ``fitwell gradcheck`` runs :func:`check_all` and prints its table.
 """
 
-from . import gradcheck
+from . import cases, gradcheck
+from .cases import check_all
 from .gradcheck import (
     DEFAULT_ATOL,
     DEFAULT_STEP,
     DEFAULT_TOLERANCE,
     GradCheckResult,
-    check_all,
     check_layer,
     check_loss,
     check_penalty,
@@ -18,7 +18,7 @@ from .gradcheck import (
 )
 
 __all__ = [
-    "gradcheck", "GradCheckResult", "relative_error", "numeric_gradient", "check_layer",
+    "gradcheck", "cases", "GradCheckResult", "relative_error", "numeric_gradient", "check_layer",
     "check_loss", "check_penalty", "check_all", "DEFAULT_STEP", "DEFAULT_TOLERANCE",
     "DEFAULT_ATOL",
 ]
