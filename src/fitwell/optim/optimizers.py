@@ -10,14 +10,13 @@ same either way.
 from __future__ import annotations
 
 import math
-import operator
 
 import numpy as np
 
 from .._validation import check_number
 from ..errors import ParameterError
 from . import _update_kernels
-from ._flat import flat_buffer
+from ._flat import FlatBufferCache, flat_buffer, reused_array
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
 
@@ -52,8 +51,7 @@ class Optimizer:
                 name: (slice(int(end) - params[name].size, int(end)), params[name].shape)
                 for name, end in zip(self.names, ends, strict=True)
             }
-        self._grad_arrays = None
-        self._flat_grad = None
+        self._flat_grads = FlatBufferCache()
 
     def _state_like(self):
         """Zero state: one flat array when params are flat, else one per parameter."""
@@ -64,16 +62,10 @@ class Optimizer:
     def _pairs(self, grads):
         """Yield ``(key, param, grad)``: once for a flat model, else per parameter."""
         if self._flat is not None:
-            arrays = list(map(grads.__getitem__, self.names))
-            # Compare the arrays themselves (held, so their ids cannot be reused), not ids.
-            if self._grad_arrays is None or not all(map(operator.is_, arrays,
-                                                        self._grad_arrays)):
-                self._grad_arrays = arrays
-                self._flat_grad = flat_buffer(arrays)
-                if self._flat_grad is not None and self._flat_grad.shape != self._flat.shape:
-                    self._flat_grad = None
-            if self._flat_grad is not None:
-                yield None, self._flat, self._flat_grad
+            flat_grad = self._flat_grads(list(map(grads.__getitem__, self.names)),
+                                         self._flat.shape)
+            if flat_grad is not None:
+                yield None, self._flat, flat_grad
                 return
         for name in self.names:
             yield name, self.params[name], grads[name]
@@ -102,11 +94,7 @@ class Optimizer:
 
     def _scratch(self, key, like):
         """A reused array the shape of ``like`` for intermediate results."""
-        store = self.__dict__.setdefault("_scratch_store", {})
-        array = store.get(key)
-        if array is None or array.shape != like.shape or array.dtype != like.dtype:
-            array = store[key] = np.empty_like(like)
-        return array
+        return reused_array(self.__dict__.setdefault("_scratch_store", {}), key, like)
 
 
 class SGD(Optimizer):

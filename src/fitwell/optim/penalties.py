@@ -7,13 +7,11 @@ usual practice (and what scikit-learn's ``alpha`` does).
 
 from __future__ import annotations
 
-import operator
-
 import numpy as np
 
 from .._validation import check_number
 from . import _penalty_kernels
-from ._flat import flat_buffer
+from ._flat import FlatBufferCache, reused_array
 
 __all__ = ["Penalty", "L1", "L2", "ElasticNet", "is_weight_matrix"]
 
@@ -67,38 +65,27 @@ class Penalty:
     def _flat(self, params, grads):
         """``(flat params, flat grads or None, 0/1 selection)`` when ``params`` (and
         ``grads``) tile one buffer each, else ``None``; the detection is cached."""
-        arrays = list(params.values())
-        grad_arrays = None if grads is None else [grads[name] for name in params]
-        cached = self.__dict__.get("_flat_cache")
-        if cached is None or len(cached[0]) != len(arrays) \
-                or not all(map(operator.is_, arrays, cached[0])):
-            base = flat_buffer(arrays)
-            selected = None
-            if base is not None:
-                selected = np.concatenate([np.full(value.size, self.applies_to(name, value),
-                                                   dtype=base.dtype)
-                                           for name, value in params.items()])
-            cached = self._flat_cache = (arrays, base, selected, [None, None])
-        _, base, selected, grad_cache = cached
+        caches = self.__dict__.get("_flat_caches")
+        if caches is None:
+            caches = self._flat_caches = (FlatBufferCache(), FlatBufferCache(), {})
+        param_cache, grad_cache, selections = caches
+        base = param_cache(list(params.values()))
         if base is None:
             return None
-        if grad_arrays is None:
+        selected = selections.get("mask") if selections.get("base") is base else None
+        if selected is None:  # a new buffer: which of its entries the penalty applies to
+            selected = np.concatenate([np.full(value.size, self.applies_to(name, value),
+                                               dtype=base.dtype)
+                                       for name, value in params.items()])
+            selections.update(base=base, mask=selected)
+        if grads is None:
             return base, None, selected
-        if grad_cache[0] is None or not all(map(operator.is_, grad_arrays, grad_cache[0])):
-            grad_base = flat_buffer(grad_arrays)
-            if grad_base is not None and grad_base.shape != base.shape:
-                grad_base = None
-            grad_cache[:] = [grad_arrays, grad_base]
-        return (base, grad_cache[1], selected) if grad_cache[1] is not None else None
+        grad_base = grad_cache([grads[name] for name in params], base.shape)
+        return None if grad_base is None else (base, grad_base, selected)
 
     def _scratch(self, like, name="term"):
         """A reused array shaped like ``like``: the gradient terms allocate nothing."""
-        store = self.__dict__.setdefault("_scratch_store", {})
-        key = (name, like.shape, like.dtype)
-        array = store.get(key)
-        if array is None:
-            array = store[key] = np.empty_like(like)
-        return array
+        return reused_array(self.__dict__.setdefault("_scratch_store", {}), name, like)
 
     def _flat_step(self, param, grad, selected, scale):
         """Add the gradient of the selected entries of a flat buffer; return the value."""
