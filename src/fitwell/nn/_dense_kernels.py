@@ -38,25 +38,30 @@ def _relu_dropout(h, kept, scale):
 
 
 @jit
-def dense_forward(z, bias, use_bias, normalize, gamma, beta, eps, momentum, unbiased,
-                  running_mean, running_var, bits, threshold, dropout, scale, acc,
-                  xhat, inv_std, out):
+def dense_forward(z, bias, gamma, beta, eps, momentum, unbiased, running_mean, running_var,
+                  bits, threshold, scale, acc, xhat, inv_std, out):
     """``out = dropout(relu(batchnorm(z + bias)))`` in training mode, in place of the layers.
+
+    A part the block does not have is given as an empty array: ``bias`` without a
+    Linear bias, ``gamma`` (and the other batch-norm arrays) without a BatchNorm,
+    ``bits`` without dropout.
 
     Parameters
     ----------
     z : (n, f) array, the input's product with the weight.
-    bias, use_bias : the Linear bias and whether to add it.
-    normalize : whether a BatchNorm follows; then ``gamma``, ``beta``, ``eps``,
-        ``momentum`` and ``unbiased = momentum * n / (n - 1)`` apply, the running
-        statistics are updated in place, and ``xhat`` and ``inv_std`` are filled.
-    bits, threshold, dropout, scale : dropout keeps the entries with
-        ``bits >= threshold`` and scales them by ``scale``; without dropout the
-        scale is 1.
+    bias : (f,) the Linear bias.
+    gamma, beta, eps, momentum, unbiased, running_mean, running_var : the BatchNorm's
+        affine parameters, constants (``unbiased = momentum * n / (n - 1)``) and
+        running statistics, updated in place; ``xhat`` and ``inv_std`` are filled.
+    bits, threshold, scale : dropout keeps the entries with ``bits >= threshold``
+        and scales them by ``scale``; without dropout the scale is 1.
     acc : (3, f) float64 scratch for the column sums.
     out : (n, f) output, not overlapping ``z`` (the loops would not vectorise).
     """
     n, f = z.shape
+    use_bias = bias.shape[0] > 0
+    normalize = gamma.shape[0] > 0
+    dropout = bits.shape[0] > 0
     if normalize:
         for j in range(f):
             acc[0, j] = 0.0
@@ -93,17 +98,20 @@ def dense_forward(z, bias, use_bias, normalize, gamma, beta, eps, momentum, unbi
 
 
 @jit
-def dense_backward(grad, out, scale, normalize, xhat, inv_std, gamma, use_bias, acc,
-                   dz, dgamma, dbeta, dbias):
+def dense_backward(grad, out, scale, xhat, inv_std, gamma, acc, dz, dgamma, dbeta, dbias):
     """The gradient of :func:`dense_forward` with respect to ``z`` and the parameters.
 
     An entry passed ReLU and dropout exactly when its output is positive, so the
     output alone gives the mask: ``g = grad * scale`` there, 0 elsewhere. With batch
     norm, ``dz = gamma * inv_std * (g - mean(g) - xhat * mean(g * xhat))`` (the same
     formula as :meth:`fitwell.nn.BatchNorm.backward`). ``dbias`` is the column sum
-    of ``dz``. ``acc`` is (3, f) float64 scratch.
+    of ``dz``. ``acc`` is (3, f) float64 scratch. As in :func:`dense_forward`, an
+    empty ``gamma`` (and ``dgamma``, ``dbeta``) means no BatchNorm, an empty
+    ``dbias`` no bias.
     """
     n, f = grad.shape
+    normalize = gamma.shape[0] > 0
+    use_bias = dbias.shape[0] > 0
     for j in range(f):
         acc[0, j] = 0.0
         acc[1, j] = 0.0

@@ -129,11 +129,10 @@ class DenseBlock(_Container):
         else:
             bits, threshold, scale = arrays["no bits"], 0, dtype.type(1)
         _dense_kernels.dense_forward(
-            z=z, bias=bias, use_bias=linear.use_bias, normalize=norm is not None, gamma=gamma,
-            beta=beta, eps=eps, momentum=momentum, unbiased=unbiased, running_mean=running_mean,
-            running_var=running_var, bits=bits, threshold=threshold, dropout=use_dropout,
-            scale=scale, acc=arrays["acc"], xhat=arrays["xhat"], inv_std=arrays["inv_std"],
-            out=out)
+            z=z, bias=bias, gamma=gamma, beta=beta, eps=eps, momentum=momentum,
+            unbiased=unbiased, running_mean=running_mean, running_var=running_var, bits=bits,
+            threshold=threshold, scale=scale, acc=arrays["acc"], xhat=arrays["xhat"],
+            inv_std=arrays["inv_std"], out=out)
         self._cache = (x, arrays, scale)
         return out
 
@@ -158,9 +157,8 @@ class DenseBlock(_Container):
             gamma = dgamma = dbeta = nothing
         dbias = linear._grads["bias"] if linear.use_bias else nothing
         _dense_kernels.dense_backward(
-            grad=grad, out=out, scale=scale, normalize=norm is not None, xhat=arrays["xhat"],
-            inv_std=arrays["inv_std"], gamma=gamma, use_bias=linear.use_bias, acc=arrays["acc"],
-            dz=dz, dgamma=dgamma, dbeta=dbeta, dbias=dbias)
+            grad=grad, out=out, scale=scale, xhat=arrays["xhat"], inv_std=arrays["inv_std"],
+            gamma=gamma, acc=arrays["acc"], dz=dz, dgamma=dgamma, dbeta=dbeta, dbias=dbias)
         np.matmul(x.T, dz, out=linear._grads["weight"])
         if not need_input_grad:
             return None
