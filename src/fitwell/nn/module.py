@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import DataError, ParameterError
 
 __all__ = ["Module", "check_dtype", "as_generator"]
 
@@ -111,14 +111,14 @@ class Module:
         missing = sorted(set(targets) - set(state))
         unexpected = sorted(set(state) - set(targets))
         if missing or unexpected:
-            raise ValueError(
+            raise ParameterError(
                 f"{type(self).__name__}.load_state_dict: state does not match the model "
                 f"(missing keys: {missing or 'none'}; unexpected keys: {unexpected or 'none'})"
             )
         for name, target in targets.items():
             value = np.asarray(state[name])
             if value.shape != target.shape:
-                raise ValueError(
+                raise ParameterError(
                     f"{type(self).__name__}.load_state_dict: {name!r} has shape {value.shape}, "
                     f"the model expects {target.shape}"
                 )
@@ -175,12 +175,12 @@ class Module:
         x = np.asarray(x)
         if x.ndim != 2:
             expected = "n_features" if n_features is None else n_features
-            raise ValueError(
+            raise DataError(
                 f"{type(self).__name__} expects a 2-D array of shape (n_samples, {expected}), "
                 f"got an array of shape {x.shape}"
             )
         if n_features is not None and x.shape[1] != n_features:
-            raise ValueError(
+            raise DataError(
                 f"{type(self).__name__} expects input of shape (n_samples, {n_features}), "
                 f"got {x.shape}"
             )
@@ -191,7 +191,7 @@ class Module:
     def _check_grad(self, grad, expected_shape: tuple) -> np.ndarray:
         grad = np.asarray(grad)
         if grad.shape != expected_shape:
-            raise ValueError(
+            raise ParameterError(
                 f"{type(self).__name__}.backward expects a gradient of shape {expected_shape} "
                 f"(the shape of its last output), got {grad.shape}"
             )

@@ -211,7 +211,7 @@ class GroupNorm(_AffineNorm):
         super().__init__(num_features, eps, dtype)
         self.num_groups = check_positive_int(num_groups, "num_groups", type(self).__name__)
         if self.num_features % self.num_groups:
-            raise ValueError(
+            raise ParameterError(
                 f"{type(self).__name__}: num_features ({self.num_features}) must be divisible "
                 f"by num_groups ({self.num_groups}); choose num_groups among the divisors of "
                 f"{self.num_features}"

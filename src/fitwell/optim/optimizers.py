@@ -74,7 +74,7 @@ class Optimizer:
         """Apply one update from ``grads``; ``lr`` overrides :attr:`lr` for this step."""
         if not grads.keys() >= self._name_set:
             missing = [name for name in self.names if name not in grads]
-            raise ValueError(f"{type(self).__name__}.step: gradients missing for {missing}")
+            raise ParameterError(f"{type(self).__name__}.step: gradients missing for {missing}")
         lr = self.lr if lr is None else check_number(lr, "lr", type(self).__name__)
         self.t += 1
         for key, param, grad in self._pairs(grads):

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import nn
+from ..errors import ParameterError
 from ..optim import penalties
 
 __all__ = [
@@ -110,7 +111,7 @@ def relative_error(analytic, numeric, floor: float = _FLOOR) -> float:
     a = np.asarray(analytic, dtype=np.float64)
     n = np.asarray(numeric, dtype=np.float64)
     if a.shape != n.shape:
-        raise ValueError(
+        raise ParameterError(
             f"relative_error: the gradients have different shapes {a.shape} and {n.shape}"
         )
     if a.size == 0:
@@ -162,7 +163,7 @@ def _generators(module):
 
 def _require_float64(dtype, owner):
     if dtype is not None and np.dtype(dtype) != np.float64:
-        raise ValueError(
+        raise ParameterError(
             f"{owner}: gradient checks need float64, got {np.dtype(dtype)}; build with "
             "dtype=np.float64 or call .astype(np.float64)"
         )

@@ -6,6 +6,8 @@ import csv
 import io
 import math
 
+from ..errors import ParameterError
+
 __all__ = ["History"]
 
 COLUMNS = ("epoch", "train_loss", "val_loss", "train_score", "val_score", "lr", "time")
@@ -32,7 +34,7 @@ class History:
     def append(self, **values) -> None:
         unknown = set(values) - set(COLUMNS)
         if unknown:
-            raise ValueError(f"History: unknown columns {sorted(unknown)}; known: {COLUMNS}")
+            raise ParameterError(f"History: unknown columns {sorted(unknown)}; known: {COLUMNS}")
         row = {name: math.nan for name in COLUMNS}
         row["epoch"] = len(self._rows) + 1
         row.update(values)
