@@ -13,5 +13,6 @@ __all__ = [
     "Module", "Sequential", "Linear",
     "ReLU", "LeakyReLU", "GELU", "Tanh", "Sigmoid", "Identity",
     "Dropout", "BatchNorm", "LayerNorm", "GroupNorm",
-    "CrossEntropyLoss", "BinaryCrossEntropyLoss", "MSELoss", "HalfMSELoss", "softmax", "fuse_for_inference",
+    "CrossEntropyLoss", "BinaryCrossEntropyLoss", "MSELoss", "HalfMSELoss", "softmax",
+    "fuse_for_inference",
 ]
