@@ -26,14 +26,14 @@ def _inputs(n=1000, seed=1):
 
 
 @pytest.mark.parametrize("chunk_rows", [None, 1, 7, 256, 5000])
-def test_unfolded_predict_is_forward_exactly(chunk_rows):
+def test_unfolded_predict_is_forward(chunk_rows):
     model = _model(np.float64)
     x = _inputs()
     expected = model.forward(x, training=False).copy()  # forward may reuse its output buffer
     out = model.predict(x, chunk_rows=chunk_rows, fold_batch_norm=False)
     assert out.shape == (1000, 3) and out.dtype == np.float64
-    # float64 products of one row do not depend on the rows around it here
-    np.testing.assert_allclose(out, expected, rtol=1e-13)
+    # the BLAS may round a product of one row apart from the same row among many
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("chunk_rows", [None, 33])

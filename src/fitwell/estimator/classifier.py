@@ -156,7 +156,8 @@ class FitwellClassifier(ClassifierMixin, BaseFitwell):
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def decision_function_raw(self, X):
-        """The network's raw outputs (logits) for ``X``: ``model_.forward(X)`` exactly."""
+        """The network's raw outputs (logits) for ``X``: ``model_.forward(X)``, batch norm
+        not folded."""
         return self._forward(X, fused=False)
 
     def predict_proba(self, X):

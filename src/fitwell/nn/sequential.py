@@ -193,7 +193,9 @@ class Sequential(_Container):
             Rows per chunk; by default about 256k values of the widest layer,
             ``max(256, 2**18 // widest)``.
         fold_batch_norm : bool, default=True
-            ``False`` runs the model's own layers, giving ``forward``'s exact values.
+            ``False`` runs the model's own layers: ``forward``'s values (exactly so
+            when ``x`` fits in one chunk; the BLAS may round a product of fewer rows
+            differently in the last bits).
 
         Returns
         -------
