@@ -17,6 +17,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from threadpoolctl import threadpool_limits
 
 from fitwell import FitwellClassifier, FitwellRegressor
+from fitwell.errors import DataError, ParameterError
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -94,13 +95,15 @@ def test_bad_fit_input_raises_clear_error(case, match, iris):
         "continuous labels": (X, np.linspace(0, 1, len(y))),
         "length mismatch": (X, y[:-1]),
     }[case]
-    with pytest.raises(ValueError, match=match):
+    # scikit-learn's checks raise ValueError; the estimator's own are DataErrors
+    error = DataError if case in ("one class", "one sample", "continuous labels") else ValueError
+    with pytest.raises(error, match=match):
         _small(FitwellClassifier).fit(*bad)
 
 
 def test_regressor_rejects_nonfinite_targets(regression):
     X, Y = regression
-    with pytest.raises(ValueError, match="Input y contains NaN"):
+    with pytest.raises(DataError, match="Input y contains NaN"):
         _small(FitwellRegressor).fit(X, _with(Y[:, 0], 2, np.nan))
 
 
@@ -126,27 +129,27 @@ def test_early_stopping_split_cannot_hold_out_a_class(iris):
     X, y = iris
     y = y.copy()
     y[0] = 3  # a fourth class with a single sample
-    with pytest.raises(ValueError, match="early_stopping.*cannot hold out every class.*"
-                                         "smallest class has 1 samples"):
+    with pytest.raises(DataError, match="early_stopping.*cannot hold out every class.*"
+                                        "smallest class has 1 samples"):
         _small(FitwellClassifier, early_stopping=True).fit(X, y)
-    with pytest.raises(ValueError, match="validation set would have 2 rows for 3 classes"):
+    with pytest.raises(DataError, match="validation set would have 2 rows for 3 classes"):
         _small(FitwellClassifier, early_stopping=True, validation_fraction=0.01).fit(*iris)
 
 
 @pytest.mark.parametrize("params, error, match", [
     (dict(alpha=-1), ValueError, "'alpha' parameter"),
     (dict(dropout=1.5), ValueError, "'dropout' parameter"),
-    (dict(dropout=[0.5, 1.5]), ValueError, "dropout rate must be in \\[0, 1\\)"),
+    (dict(dropout=[0.5, 1.5]), ParameterError, "dropout rate must be in \\[0, 1\\)"),
     (dict(solver="bogus"), ValueError, "'solver' parameter"),
     (dict(normalization="bogus"), ValueError, "'normalization' parameter"),
     (dict(learning_rate="bogus"), ValueError, "'learning_rate' parameter"),
-    (dict(hidden_layer_sizes=(8, 0)), ValueError, "hidden_layer_sizes must be positive"),
-    (dict(weight_decay=0.01, solver="adam"), ValueError, "weight_decay.*needs solver='adamw'"),
-    (dict(weight_decay=0.01, solver="sgd"), ValueError, "weight_decay.*needs solver='adamw'"),
-    (dict(dropout=0.2, solver="lbfgs"), ValueError, "dropout needs a stochastic solver"),
+    (dict(hidden_layer_sizes=(8, 0)), ParameterError, "hidden_layer_sizes must be positive"),
+    (dict(weight_decay=0.01, solver="adam"), ParameterError, "weight_decay.*needs solver='adamw'"),
+    (dict(weight_decay=0.01, solver="sgd"), ParameterError, "weight_decay.*needs solver='adamw'"),
+    (dict(dropout=0.2, solver="lbfgs"), ParameterError, "dropout needs a stochastic solver"),
     (dict(augment="shift"), ValueError, "augmentation 'shift' works on images"),
-    (dict(augment="noise", image_shape=(3, 3)), ValueError, "image_shape \\(3, 3\\) holds 9"),
-    (dict(class_weight={0: 1.0, 7: 2.0}), ValueError, "class_weight names classes \\[7\\]"),
+    (dict(augment="noise", image_shape=(3, 3)), ParameterError, "image_shape \\(3, 3\\) holds 9"),
+    (dict(class_weight={0: 1.0, 7: 2.0}), ParameterError, "class_weight names classes \\[7\\]"),
 ])
 def test_invalid_hyper_parameters(params, error, match, iris):
     with pytest.raises(error, match=match):
