@@ -103,7 +103,7 @@ def test_bad_fit_input_raises_clear_error(case, match, iris):
 
 def test_regressor_rejects_nonfinite_targets(regression):
     X, Y = regression
-    with pytest.raises(DataError, match="Input y contains NaN"):
+    with pytest.raises(ValueError, match="Input y contains NaN"):  # scikit-learn's check
         _small(FitwellRegressor).fit(X, _with(Y[:, 0], 2, np.nan))
 
 
