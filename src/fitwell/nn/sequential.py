@@ -169,7 +169,8 @@ class Sequential(_Container):
         return x
 
     def forward(self, x, training=False):
-        x = self._as_matrix(x)
+        if not isinstance(x, np.ndarray) or x.ndim != 2:  # no call for a training batch
+            x = self._as_matrix(x)
         steps = self._training_plan() if training and self.fuse else self.layers
         self._ran_plan = steps is not self.layers
         for layer in steps:
