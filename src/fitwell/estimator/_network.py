@@ -1,7 +1,8 @@
 """Turn the estimator's hyper-parameters into engine objects: network, optimiser, schedule.
 
 One mapping from names ("relu", "adamw", "cosine") to engine classes. The values
-arrive checked (:mod:`._params`), so nothing here validates them again.
+arrive checked by :mod:`._params`; only the number of dropout rates, which must
+match the number of hidden layers, is checked here.
 """
 
 from __future__ import annotations
