@@ -28,6 +28,7 @@ import numpy as np
 
 from ._version import __version__
 from .errors import ModelFileError
+from .estimator import FitwellClassifier, FitwellRegressor
 from .training.history import History
 
 __all__ = ["save", "load", "read_metadata", "ModelFileError", "FORMAT_VERSION"]
@@ -105,8 +106,6 @@ def save(model, path, metadata=None) -> None:
     objects, a ``RandomState``) are left out rather than pickled. ``metadata`` is a
     JSON-serialisable dict kept in the header (see :func:`read_metadata`).
     """
-    from .estimator import FitwellClassifier, FitwellRegressor
-
     scaler, estimator = _split_pipeline(model)
     if not isinstance(estimator, FitwellClassifier | FitwellRegressor):
         raise ModelFileError(f"save expects a FitwellClassifier or FitwellRegressor, got "
@@ -211,8 +210,6 @@ def load(path):
 def _load(path):
     """Read a model written by :func:`save`: the fitted estimator, or the
     ``Pipeline(StandardScaler, estimator)`` it was saved as."""
-    from .estimator import FitwellClassifier, FitwellRegressor
-
     header, arrays = _read(path)
     scaler = None
     if "scaler/mean" in arrays:
@@ -253,7 +250,6 @@ def _load(path):
             binarizer.fit(classes)
         estimator._label_binarizer = binarizer
         estimator.classes_ = binarizer.classes_
-        estimator._multiclass = binarizer.y_type_ == "multiclass"
     else:
         estimator._y_1d = bool(header["y_1d"])
     estimator._initialize(n_features, n_outputs, estimator._seeds())

@@ -9,7 +9,6 @@ import numpy as np
 from .dropout import Dropout
 from .linear import Linear
 from .norm import BatchNorm
-from .sequential import Sequential
 
 __all__ = ["fuse_for_inference"]
 
@@ -34,7 +33,7 @@ def _folded(linear: Linear, norm: BatchNorm) -> Linear:
     return fused
 
 
-def fuse_for_inference(model: Sequential) -> Sequential:
+def fuse_for_inference(model):
     """Return a copy of ``model`` for inference only; ``model`` is left untouched.
 
     Every :class:`BatchNorm` directly after a :class:`Linear` is folded into that
@@ -42,7 +41,12 @@ def fuse_for_inference(model: Sequential) -> Sequential:
     inference) are left out, so the copy makes two fewer passes over the data per
     normalised layer. Its ``forward(x, training=False)`` equals the model's up to
     rounding. Build it again after the model changes: it holds copies.
+
+    ``model`` is a :class:`~fitwell.nn.Sequential`; the copy, and the copy of each
+    container nested in it, is of the same class. (This module does not import
+    ``Sequential``: ``Sequential.predict`` calls this function.)
     """
+    container = type(model)
     layers, source = [], list(model.layers)
     index = 0
     while index < len(source):
@@ -53,9 +57,9 @@ def fuse_for_inference(model: Sequential) -> Sequential:
             layers.append(_folded(layer, following))
             index += 2
             continue
-        if isinstance(layer, Sequential):
+        if isinstance(layer, container):
             layers.append(fuse_for_inference(layer))
         elif not isinstance(layer, Dropout):
             layers.append(copy.deepcopy(layer))
         index += 1
-    return Sequential(*layers)
+    return container(*layers)

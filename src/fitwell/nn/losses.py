@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_number
 from . import _cross_entropy_kernel
 
-__all__ = ["CrossEntropyLoss", "MSELoss", "BinaryCrossEntropyLoss", "softmax"]
+__all__ = ["CrossEntropyLoss", "MSELoss", "HalfMSELoss", "BinaryCrossEntropyLoss", "softmax"]
 
 
 def _check_sample_weight(sample_weight, n, owner):
@@ -209,9 +210,30 @@ class BinaryCrossEntropyLoss:
     -(y log sigmoid(z) + (1 - y) log(1 - sigmoid(z)))`` — the per-sample sum over
     labels is scikit-learn's ``log_loss`` convention for multi-label MLPs.
     Computed stably as ``softplus(z) - y z``.
+
+    With label smoothing ``eps`` every target is first pulled towards one half,
+    ``y <- (1 - eps) y + eps / 2``, the two-class case of
+    :class:`CrossEntropyLoss`'s smoothing.
+
+    Parameters
+    ----------
+    label_smoothing : float, default=0.0
+        In ``[0, 1]``.
     """
 
+    def __init__(self, label_smoothing=0.0):
+        self.label_smoothing = check_number(label_smoothing, "label_smoothing",
+                                            "BinaryCrossEntropyLoss", low=0.0, high=1.0)
+
     def __call__(self, logits, target, sample_weight=None):
+        """Return ``(loss, dloss/dlogits)`` for a batch.
+
+        Parameters
+        ----------
+        logits : ndarray of shape (n_samples, n_outputs)
+        target : ndarray of shape (n_samples, n_outputs) of values in ``[0, 1]``
+        sample_weight : ndarray of shape (n_samples,), default=None
+        """
         logits = np.asarray(logits)
         target = np.asarray(target, dtype=logits.dtype)
         if logits.ndim != 2 or target.shape != logits.shape:
@@ -219,6 +241,8 @@ class BinaryCrossEntropyLoss:
                 f"BinaryCrossEntropyLoss expects logits and targets of one 2-D shape, got "
                 f"{logits.shape} and {target.shape}"
             )
+        if self.label_smoothing:
+            target = target * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
         n = logits.shape[0]
         sample_weight = _check_sample_weight(sample_weight, n, "BinaryCrossEntropyLoss")
         per_sample = (np.logaddexp(0.0, logits) - target * logits).sum(axis=1)
@@ -234,7 +258,7 @@ class BinaryCrossEntropyLoss:
         return loss, grad.astype(logits.dtype, copy=False)
 
     def __repr__(self):
-        return "BinaryCrossEntropyLoss()"
+        return f"BinaryCrossEntropyLoss(label_smoothing={self.label_smoothing})"
 
 
 class MSELoss:
@@ -242,7 +266,7 @@ class MSELoss:
 
     ``loss = mean((prediction - target) ** 2)``. With sample weights the mean over
     samples is weighted: ``sum_i s_i mean_j(r_ij^2) / sum_i s_i``. (scikit-learn's
-    ``MLPRegressor`` minimises half of this; its estimator applies that factor.)
+    ``MLPRegressor`` minimises half of this: :class:`HalfMSELoss`.)
     """
 
     def __call__(self, prediction, target, sample_weight=None):
@@ -270,3 +294,19 @@ class MSELoss:
 
     def __repr__(self):
         return "MSELoss()"
+
+
+class HalfMSELoss(MSELoss):
+    """Half the mean squared error: scikit-learn's ``squared_error`` for ``MLPRegressor``.
+
+    ``loss = 0.5 * mean((prediction - target) ** 2)``, with sample weights as in
+    :class:`MSELoss`; the gradient is half of :class:`MSELoss`'s.
+    """
+
+    def __call__(self, prediction, target, sample_weight=None):
+        value, grad = super().__call__(prediction, target, sample_weight=sample_weight)
+        grad *= 0.5
+        return 0.5 * value, grad
+
+    def __repr__(self):
+        return "HalfMSELoss()"

@@ -6,7 +6,10 @@ import operator
 
 import numpy as np
 
+from .._threads import limit_blas_threads
+from .._validation import check_positive_int
 from .dense_block import DenseBlock
+from .fuse import fuse_for_inference
 from .linear import Linear
 from .module import Module, _Container, check_dtype
 
@@ -23,12 +26,15 @@ class Sequential(_Container):
     each layer's arrays being views into it. Optimisers notice this and update
     the whole model in a handful of vectorised calls instead of one per array.
     The views are the live arrays the layers use, so ``model.params[k]`` can be
-    modified in place and the model sees the change.
+    modified in place and the model sees the change; :attr:`flat_params` and
+    :attr:`flat_grads` are the buffers themselves.
 
     In training, every run ``Linear → [BatchNorm] → ReLU → [Dropout]`` goes
     through a :class:`~fitwell.nn.dense_block.DenseBlock`: the same computation
     with the element-wise work compiled into one pass forward and one backward.
-    Inference, and every other layer, runs layer by layer.
+    Inference, and every other layer, runs layer by layer; :meth:`predict` runs
+    large inputs in chunks through a copy with batch norm folded into the dense
+    layers.
 
     Parameters
     ----------
@@ -92,6 +98,24 @@ class Sequential(_Container):
                 layer._grads[name] = self._flat_grads[offset:end].reshape(value.shape)
                 offset = end
 
+    @property
+    def flat_params(self):
+        """Every parameter in one contiguous 1-D array (``None`` without parameters).
+
+        Each array of :attr:`params` is a view into it, in the order of the layers
+        and, within a layer, of its ``params``; writing into it changes the model.
+        Full-batch solvers such as L-BFGS read and write the model through it.
+        """
+        return self._flat_params
+
+    @property
+    def flat_grads(self):
+        """Every gradient in one contiguous 1-D array laid out as :attr:`flat_params`.
+
+        :meth:`backward` fills it (through the views of :attr:`grads`).
+        """
+        return self._flat_grads
+
     def __getstate__(self):
         state = super().__getstate__()
         state.update(_plan=None, _planned_for=None, _ran_plan=False)
@@ -133,7 +157,8 @@ class Sequential(_Container):
         return iter(self.layers)
 
     # -- computation ---------------------------------------------------------------------
-    def forward(self, x, training=False):
+    @staticmethod
+    def _as_matrix(x):
         if not isinstance(x, np.ndarray) or x.ndim != 2:
             x = np.asarray(x)
             if x.ndim != 2:
@@ -141,11 +166,63 @@ class Sequential(_Container):
                     f"Sequential expects a 2-D array of shape (n_samples, n_features), got "
                     f"an array of shape {x.shape}"
                 )
+        return x
+
+    def forward(self, x, training=False):
+        if not isinstance(x, np.ndarray) or x.ndim != 2:  # no call for a training batch
+            x = self._as_matrix(x)
         steps = self._training_plan() if training and self.fuse else self.layers
         self._ran_plan = steps is not self.layers
         for layer in steps:
             x = layer.forward(x, training=training)
         return x
+
+    def predict(self, x, chunk_rows=None, fold_batch_norm=True):
+        """Inference outputs for ``x``, computed ``chunk_rows`` rows at a time.
+
+        Equals ``forward(x, training=False)`` up to rounding, with less memory
+        traffic: each chunk's activations stay in the CPU cache, and with
+        ``fold_batch_norm`` every batch norm after a dense layer is folded into it
+        (see :func:`~fitwell.nn.fuse_for_inference`; the model is left untouched).
+        Small chunks run the BLAS on one thread.
+
+        Parameters
+        ----------
+        x : array-like of shape (n_samples, n_features)
+            Cast to the model's dtype.
+        chunk_rows : int, optional
+            Rows per chunk; by default about 256k values of the widest layer,
+            ``max(256, 2**18 // widest)``.
+        fold_batch_norm : bool, default=True
+            ``False`` runs the model's own layers: ``forward``'s values (exactly so
+            when ``x`` fits in one chunk; the BLAS may round a product of fewer rows
+            differently in the last bits).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_outputs)
+        """
+        x = self._as_matrix(x)
+        if self.dtype is not None:
+            x = x.astype(self.dtype, copy=False)
+        if chunk_rows is None:
+            widest = max([x.shape[1], *(layer.out_features for layer in self._leaves()
+                                        if isinstance(layer, Linear))])
+            chunk_rows = max(256, 2**18 // widest)
+        chunk_rows = check_positive_int(chunk_rows, "chunk_rows", "Sequential.predict")
+        model = fuse_for_inference(self) if fold_batch_norm else self
+        n = x.shape[0]
+        threads = limit_blas_threads(min(chunk_rows, n), model.params.values())
+        try:
+            first = model.forward(x[:chunk_rows], training=False)
+            out = np.empty((n, first.shape[1]), dtype=first.dtype)
+            out[:chunk_rows] = first
+            for start in range(chunk_rows, n, chunk_rows):
+                out[start:start + chunk_rows] = model.forward(x[start:start + chunk_rows],
+                                                              training=False)
+        finally:
+            threads.restore_original_limits()
+        return out
 
     def backward(self, grad, need_input_grad=True):
         """Back-propagate ``grad`` through every layer, filling :attr:`grads`.

@@ -165,6 +165,8 @@ def _binary_cross_entropy_cases(rng):
         ("BinaryCrossEntropyLoss (soft targets)", bce(), logits, soft, None),
         ("BinaryCrossEntropyLoss (sample_weight)", bce(), logits, labels,
          rng.uniform(0.2, 2.0, 6)),
+        ("BinaryCrossEntropyLoss (label_smoothing=0.1)", bce(label_smoothing=0.1), logits,
+         labels, None),
     ]
 
 
@@ -178,10 +180,21 @@ def _mse_cases(rng):
     ]
 
 
+def _half_mse_cases(rng):
+    prediction = rng.standard_normal((6, 3))
+    target = rng.standard_normal((6, 3))
+    return [
+        ("HalfMSELoss", nn.HalfMSELoss(), prediction, target, None),
+        ("HalfMSELoss (sample_weight)", nn.HalfMSELoss(), prediction, target,
+         rng.uniform(0.2, 2.0, 6)),
+    ]
+
+
 LOSS_CASES: dict[type, Callable] = {
     nn.CrossEntropyLoss: _cross_entropy_cases,
     nn.BinaryCrossEntropyLoss: _binary_cross_entropy_cases,
     nn.MSELoss: _mse_cases,
+    nn.HalfMSELoss: _half_mse_cases,
 }
 """Loss class -> builder ``rng -> [(label, loss, prediction, target, sample_weight), ...]``."""
 

@@ -1,37 +1,34 @@
-"""Turn estimator hyper-parameters into engine objects: network, optimiser, schedule.
+"""Turn the estimator's hyper-parameters into engine objects: network, optimiser, schedule.
 
-Kept apart from the estimator so that the recipe layer and the estimator share one
-mapping from names ("relu", "adamw", "cosine") to engine classes.
+One mapping from names ("relu", "adamw", "cosine") to engine classes. The values
+arrive checked by :mod:`._params`; only the number of dropout rates, which must
+match the number of hidden layers, is checked here.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import nn, optim
-from .optim import schedules
+from .. import nn, optim
+from .._validation import is_number
+from ..errors import ParameterError
+from ..optim import schedules
 
 ACTIVATIONS = {
     "identity": nn.Identity, "logistic": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
     "leaky_relu": nn.LeakyReLU, "gelu": nn.GELU,
 }
-NORMALIZATIONS = ("batch", "layer", "group")
-SOLVERS = ("lbfgs", "sgd", "adam", "adamw", "nesterov")
-STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "nesterov")
-LEARNING_RATES = ("constant", "invscaling", "adaptive", "step", "exponential", "cosine",
-                  "onecycle", "plateau")
-#: learning_rate values that scikit-learn applies to the "sgd" solver only
-SKLEARN_SGD_ONLY_RATES = ("invscaling", "adaptive")
+"""``activation`` name -> layer class."""
 
 
 def dropout_rates(dropout, n_hidden):
     """One dropout rate per hidden layer from a float or a sequence."""
-    if isinstance(dropout, int | float) and not isinstance(dropout, bool):
+    if is_number(dropout):
         return [float(dropout)] * n_hidden
     rates = [float(p) for p in dropout]
     if len(rates) != n_hidden:
-        raise ValueError(f"dropout has {len(rates)} rates but there are {n_hidden} hidden "
-                         "layers; give one rate per hidden layer or a single float")
+        raise ParameterError(f"dropout has {len(rates)} rates but there are {n_hidden} hidden "
+                             "layers; give one rate per hidden layer or a single float")
     return rates
 
 
@@ -44,12 +41,12 @@ def _group_count(width, requested):
 
 
 def build_network(n_features, hidden_layer_sizes, n_outputs, *, activation, dropout,
-                  normalization, num_groups, init, rng, dropout_rng, dtype,
-                  init_bias_uniform=False):
+                  normalization, num_groups, init, rng, dropout_rng, dtype):
     """``Linear → [norm] → activation → [dropout]`` per hidden layer, then ``Linear``.
 
     With ``init="glorot_sklearn"`` weights *and* biases are drawn as scikit-learn's
     MLP draws them (Glorot uniform with factor 6, or 2 for the logistic activation).
+    Returns ``(network, its Linear layers in order)``.
     """
     layers = []
     widths = [n_features, *hidden_layer_sizes]
@@ -86,19 +83,17 @@ def build_network(n_features, hidden_layer_sizes, n_outputs, *, activation, drop
 
 def build_optimizer(solver, params, *, lr, momentum, nesterovs_momentum, beta_1, beta_2,
                     epsilon, weight_decay):
-    """The optimiser for a stochastic solver name."""
+    """The optimiser for a stochastic solver name.
+
+    ``weight_decay`` is used by ``"adamw"`` only; :func:`._params.check_weight_decay`
+    refuses it with the other solvers before training starts.
+    """
     if solver in ("sgd", "nesterov"):
         nesterov = solver == "nesterov" or (nesterovs_momentum and momentum > 0)
-        if weight_decay:
-            raise ValueError(f"weight_decay (decoupled) needs solver='adamw'; with solver="
-                             f"{solver!r} use alpha (L2) instead")
         return optim.SGD(params, lr=lr, momentum=momentum, nesterov=nesterov and momentum > 0)
     if solver == "adamw":
         return optim.AdamW(params, lr=lr, betas=(beta_1, beta_2), eps=epsilon,
                            weight_decay=weight_decay)
-    if weight_decay:
-        raise ValueError("weight_decay (decoupled) needs solver='adamw'; with solver='adam' "
-                         "use alpha (L2) instead")
     return optim.Adam(params, lr=lr, betas=(beta_1, beta_2), eps=epsilon)
 
 
@@ -153,8 +148,8 @@ def build_schedule(learning_rate, solver, *, lr, max_iter, warmup_epochs, power_
         schedule = schedules.ReduceLROnPlateau(
             lr, **{"mode": plateau_mode, "factor": 0.1,
                    "patience": max(1, min(n_iter_no_change, max_iter) // 2), **kwargs})
-    else:  # validated by the estimator before it gets here
-        raise ValueError(f"unknown learning_rate {learning_rate!r}")
+    else:  # _params validates learning_rate before it gets here
+        raise ParameterError(f"unknown learning_rate {learning_rate!r}")
     if warmup_epochs:
         schedule = schedules.Warmup(schedule, warmup_epochs, start_factor=0.1)
     return schedule, interval

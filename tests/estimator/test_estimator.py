@@ -1,17 +1,14 @@
 """FitwellClassifier / FitwellRegressor as drop-in supersets of scikit-learn's MLPs.
 
 Covers: pipelines and grid search, accuracy parity with MLPClassifier, fitted
-attributes, multilabel / multi-output targets, labels and partial_fit, input and
-parameter validation, reproducibility, sample and class weights, model files,
-pickling and warm starts.
+attributes, multilabel / multi-output targets, labels and partial_fit,
+reproducibility, pickling and warm starts.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import pickle
-import zipfile
 
 import joblib
 import numpy as np
@@ -31,11 +28,9 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.class_weight import compute_sample_weight
 from threadpoolctl import threadpool_limits
 
-import fitwell
-from fitwell import FitwellClassifier, FitwellRegressor, ModelFileError
+from fitwell import FitwellClassifier, FitwellRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -301,106 +296,6 @@ def test_partial_fit_unavailable_for_lbfgs(cls, iris):
     assert "only available for stochastic optimizers" in str(info.value.__cause__)
 
 
-# -- input validation ----------------------------------------------------------------------------
-
-def _with(array, index, value):
-    array = np.array(array, dtype=float)
-    array[index] = value
-    return array
-
-
-@pytest.mark.parametrize("case, match", [
-    ("nan", "Input X contains NaN"),
-    ("inf", "Input X contains infinity"),
-    ("1d", "Expected 2D array, got 1D array"),
-    ("3d", "Found array with dim 3"),
-    ("one class", "at least 2 classes.*only class 0"),
-    ("empty", "Found array with 0 sample"),
-    ("no features", "Found array with 0 feature"),
-    ("one sample", "n_samples=1"),
-    ("continuous labels", "Unknown label type"),
-    ("length mismatch", "inconsistent numbers of samples"),
-])
-def test_bad_fit_input_raises_clear_error(case, match, iris):
-    X, y = iris
-    bad = {
-        "nan": (_with(X, (3, 1), np.nan), y),
-        "inf": (_with(X, (3, 1), np.inf), y),
-        "1d": (X[:, 0], y),
-        "3d": (X[:, :, None], y),
-        "one class": (X, np.zeros_like(y)),
-        "empty": (np.empty((0, 4)), np.empty(0)),
-        "no features": (np.empty((len(y), 0)), y),
-        "one sample": (X[:1], y[:1]),
-        "continuous labels": (X, np.linspace(0, 1, len(y))),
-        "length mismatch": (X, y[:-1]),
-    }[case]
-    with pytest.raises(ValueError, match=match):
-        _small(FitwellClassifier).fit(*bad)
-
-
-def test_regressor_rejects_nonfinite_targets(regression):
-    X, Y = regression
-    with pytest.raises(ValueError, match="Input y contains NaN"):
-        _small(FitwellRegressor).fit(X, _with(Y[:, 0], 2, np.nan))
-
-
-@pytest.mark.parametrize("method", ["predict", "predict_proba", "score"])
-def test_feature_count_change_at_predict(method, iris):
-    X, y = iris
-    model = _small(FitwellClassifier, max_iter=5).fit(X, y)
-    args = (X[:, :3], y) if method == "score" else (X[:, :3],)
-    with pytest.raises(ValueError, match="X has 3 features, but FitwellClassifier is expecting 4"):
-        getattr(model, method)(*args)
-    with pytest.raises(ValueError, match="Input X contains NaN"):
-        model.predict(_with(X, (0, 0), np.nan))
-
-
-def test_predict_before_fit_raises(iris):
-    from sklearn.exceptions import NotFittedError
-
-    with pytest.raises(NotFittedError, match="not fitted"):
-        FitwellClassifier().predict(iris[0])
-
-
-def test_early_stopping_split_cannot_hold_out_a_class(iris):
-    X, y = iris
-    y = y.copy()
-    y[0] = 3  # a fourth class with a single sample
-    with pytest.raises(ValueError, match="early_stopping.*cannot hold out every class.*"
-                                         "smallest class has 1 samples"):
-        _small(FitwellClassifier, early_stopping=True).fit(X, y)
-    with pytest.raises(ValueError, match="validation set would have 2 rows for 3 classes"):
-        _small(FitwellClassifier, early_stopping=True, validation_fraction=0.01).fit(*iris)
-
-
-@pytest.mark.parametrize("params, error, match", [
-    (dict(alpha=-1), ValueError, "'alpha' parameter"),
-    (dict(dropout=1.5), ValueError, "'dropout' parameter"),
-    (dict(dropout=[0.5, 1.5]), ValueError, "dropout rate must be in \\[0, 1\\)"),
-    (dict(solver="bogus"), ValueError, "'solver' parameter"),
-    (dict(normalization="bogus"), ValueError, "'normalization' parameter"),
-    (dict(learning_rate="bogus"), ValueError, "'learning_rate' parameter"),
-    (dict(hidden_layer_sizes=(8, 0)), ValueError, "hidden_layer_sizes must be positive"),
-    (dict(weight_decay=0.01, solver="adam"), ValueError, "weight_decay.*needs solver='adamw'"),
-    (dict(weight_decay=0.01, solver="sgd"), ValueError, "weight_decay.*needs solver='adamw'"),
-    (dict(dropout=0.2, solver="lbfgs"), ValueError, "dropout needs a stochastic solver"),
-    (dict(augment="shift"), ValueError, "augmentation 'shift' works on images"),
-    (dict(augment="noise", image_shape=(3, 3)), ValueError, "image_shape \\(3, 3\\) holds 9"),
-    (dict(class_weight={0: 1.0, 7: 2.0}), ValueError, "class_weight names classes \\[7\\]"),
-])
-def test_invalid_hyper_parameters(params, error, match, iris):
-    with pytest.raises(error, match=match):
-        _small(FitwellClassifier, **params).fit(*iris)
-
-
-def test_invalid_parameters_are_sklearn_param_errors(iris):
-    from sklearn.utils._param_validation import InvalidParameterError
-
-    with pytest.raises(InvalidParameterError, match="'alpha' parameter"):
-        FitwellRegressor(alpha=-1).fit(*iris)
-
-
 # -- reproducibility -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("params", [
@@ -428,275 +323,21 @@ def test_random_state_none_differs_between_fits(iris):
     assert not np.array_equal(a.coefs_[0], b.coefs_[0])
 
 
-# -- sample and class weights --------------------------------------------------------------------
-
-@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
-def test_sample_weight_changes_fit(solver, iris):
-    X, y = iris
-    w = np.random.default_rng(0).uniform(0.1, 3.0, len(y))
-    plain = _small(FitwellClassifier, solver=solver).fit(X, y)
-    weighted = _small(FitwellClassifier, solver=solver).fit(X, y, sample_weight=w)
-    assert not np.allclose(plain.predict_proba(X), weighted.predict_proba(X))
-    assert not np.array_equal(plain.coefs_[0], weighted.coefs_[0])
-
-
-def test_sample_weight_is_not_modified(iris):
-    w = np.ones(len(iris[1]))
-    w[:10] = 0.0
-    w_copy = w.copy()
-    _small(FitwellClassifier, max_iter=3).fit(*iris, sample_weight=w)
-    assert np.array_equal(w, w_copy)
-
-
-@pytest.mark.parametrize("params", [
-    dict(solver="lbfgs"), {}, dict(batch_size=16), dict(normalization="batch", dropout=0.2),
-    dict(early_stopping=True),
-], ids=["lbfgs", "adam-full-batch", "adam-mini-batch", "batchnorm-dropout", "early-stopping"])
-def test_zero_weight_equals_dropping_the_sample(params, iris):
-    """Zero-weight rows are removed before training, so this is exact for every solver."""
-    X, y = iris
-    rng = np.random.default_rng(1)
-    keep = rng.random(len(y)) > 0.25
-    w = rng.uniform(0.5, 2.0, len(y)) * keep
-    weighted = _small(FitwellClassifier, **params).fit(X, y, sample_weight=w)
-    dropped = _small(FitwellClassifier, **params).fit(X[keep], y[keep], sample_weight=w[keep])
-    assert np.array_equal(weighted.predict_proba(X), dropped.predict_proba(X))
-    assert weighted.n_iter_ == dropped.n_iter_ and weighted.t_ == dropped.t_
-
-
-@pytest.mark.parametrize("params", [dict(solver="lbfgs"), dict(batch_size="full")],
-                         ids=["lbfgs", "adam-full-batch"])
-def test_integer_weight_equals_repeating_the_sample(params, iris):
-    """Exact in full-batch float64 training up to rounding (not for mini-batches,
-    whose composition changes when rows are repeated)."""
-    X, y = iris
-    w = np.random.default_rng(2).integers(1, 4, len(y))
-    weighted = _small(FitwellClassifier, dtype="float64", **params).fit(X, y, sample_weight=w)
-    repeated = _small(FitwellClassifier, dtype="float64", **params).fit(
-        np.repeat(X, w, axis=0), np.repeat(y, w))
-    assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-6, atol=1e-9)
-
-
-@pytest.mark.parametrize("weights, match", [
-    (np.zeros(150), "at least one non-zero"),
-    (np.r_[-1.0, np.ones(149)], "Negative values in data passed to `sample_weight`"),
-    (np.ones(10), "sample_weight.shape == \\(10,\\), expected \\(150,\\)"),
-])
-def test_bad_sample_weight(weights, match, iris):
-    with pytest.raises(ValueError, match=match):
-        _small(FitwellClassifier).fit(*iris, sample_weight=weights)
-
-
-def test_class_weight_balanced():
-    X, y = load_breast_cancer(return_X_y=True)
-    X = StandardScaler().fit_transform(X)
-    rng = np.random.default_rng(0)
-    minority = np.flatnonzero(y == 0)[:30]  # 30 malignant against 357 benign
-    rows = np.r_[minority, np.flatnonzero(y == 1)]
-    X, y = X[rows], y[rows]
-    plain = _small(FitwellClassifier, max_iter=40).fit(X, y)
-    balanced = _small(FitwellClassifier, max_iter=40, class_weight="balanced").fit(X, y)
-    assert not np.allclose(plain.predict_proba(X), balanced.predict_proba(X))
-    # the minority class gains probability mass when it is weighted up
-    assert balanced.predict_proba(X)[y == 0, 0].mean() > plain.predict_proba(X)[y == 0, 0].mean()
-    # "balanced" is exactly scikit-learn's balanced sample weights
-    manual = _small(FitwellClassifier, max_iter=40).fit(
-        X, y, sample_weight=compute_sample_weight("balanced", y))
-    assert np.array_equal(balanced.predict_proba(X), manual.predict_proba(X))
-    # and it multiplies given sample weights
-    w = rng.uniform(0.5, 2.0, len(y))
-    both = _small(FitwellClassifier, max_iter=40, class_weight="balanced").fit(
-        X, y, sample_weight=w)
-    manual = _small(FitwellClassifier, max_iter=40).fit(
-        X, y, sample_weight=w * compute_sample_weight("balanced", y))
-    assert np.array_equal(both.predict_proba(X), manual.predict_proba(X))
-
-
-# -- model files ---------------------------------------------------------------------------------
-
-_ATTRIBUTES = ("n_features_in_", "n_outputs_", "n_layers_", "out_activation_", "n_iter_", "t_",
-               "loss_", "best_loss_", "loss_curve_", "validation_scores_",
-               "best_validation_score_", "best_epoch_")
-
-
-def _file_cases(iris_str, multilabel, regression):
-    X, y = iris_str
-    Xm, Ym = multilabel
-    Xr, Yr = regression
-    return {
-        "string-labels": (_small(FitwellClassifier), X, y),
-        "binary-strings": (_small(FitwellClassifier), X[:100], y[:100]),
-        "multilabel": (_small(FitwellClassifier), Xm, Ym),
-        "regressor-1d": (_small(FitwellRegressor), Xr, Yr[:, 0]),
-        "regressor-2d": (_small(FitwellRegressor), Xr, Yr),
-        "batchnorm": (_small(FitwellClassifier, normalization="batch", dropout=0.1), X, y),
-        "early-stopping": (_small(FitwellClassifier, early_stopping=True), X, y),
-        "lbfgs-float64": (_small(FitwellRegressor, solver="lbfgs", dtype="float64"), Xr, Yr),
-    }
-
-
-_FILE_CASES = ["string-labels", "binary-strings", "multilabel", "regressor-1d", "regressor-2d",
-               "batchnorm", "early-stopping", "lbfgs-float64"]
-
+# -- pickling ------------------------------------------------------------------------------------
 
 def _assert_same_model(a, b, X):
-    assert type(a) is type(b)
+    """Same parameters, predictions, weights, buffers, curves and history."""
     assert a.get_params() == b.get_params()
-    assert np.array_equal(a.predict(X), b.predict(X))
-    if hasattr(a, "predict_proba"):
-        assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
-        assert np.array_equal(a.classes_, b.classes_) and a.classes_.dtype == b.classes_.dtype
+    assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
     for x, z in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_, strict=True):
         assert x.dtype == z.dtype and np.array_equal(x, z)
     for name, value in a.model_.buffers.items():
         assert np.array_equal(value, b.model_.buffers[name]), name
-    for name in _ATTRIBUTES:
-        assert hasattr(a, name) == hasattr(b, name), name
-        if hasattr(a, name):
-            assert getattr(a, name) == getattr(b, name), name
-    history_a, history_b = a.history_.to_dict(), b.history_.to_dict()
-    assert history_a.keys() == history_b.keys()
-    for column, values in history_a.items():
-        assert np.array_equal(values, history_b[column], equal_nan=True), column
+    for name in ("n_iter_", "t_", "loss_", "loss_curve_", "best_loss_", "best_epoch_"):
+        assert getattr(a, name) == getattr(b, name), name
+    assert a.history_.to_dict().keys() == b.history_.to_dict().keys()
+    assert np.array_equal(a.history_["train_loss"], b.history_["train_loss"])
 
-
-@pytest.mark.parametrize("case", _FILE_CASES)
-def test_save_load_roundtrip(case, tmp_path, iris_str, multilabel, regression):
-    model, X, y = _file_cases(iris_str, multilabel, regression)[case]
-    model.fit(X, y)
-    path = tmp_path / "model.npz"
-    fitwell.save(model, path)
-    loaded = fitwell.load(path)
-    _assert_same_model(model, loaded, X)
-    with np.load(path, allow_pickle=False) as archive:  # plain arrays only: no pickles
-        assert all(archive[name].dtype != object for name in archive.files)
-
-
-def test_save_load_keeps_feature_names(tmp_path, iris):
-    model = _small(FitwellClassifier, max_iter=5).fit(*iris)
-    # what fitting on a DataFrame sets (no DataFrame library is a test dependency)
-    model.feature_names_in_ = np.array(["a", "b", "c", "d"], dtype=object)
-    fitwell.save(model, tmp_path / "m.npz")
-    loaded = fitwell.load(tmp_path / "m.npz")
-    assert loaded.feature_names_in_.dtype == object
-    assert loaded.feature_names_in_.tolist() == ["a", "b", "c", "d"]
-
-
-@pytest.fixture
-def saved(tmp_path, iris_str):
-    path = tmp_path / "model.npz"
-    fitwell.save(_small(FitwellClassifier, max_iter=5).fit(*iris_str), path)
-    return path
-
-
-def _rewrite(path, target, change):
-    with np.load(path, allow_pickle=False) as archive:
-        arrays = {name: archive[name] for name in archive.files}
-    change(arrays)
-    np.savez(target, **arrays)
-    return target
-
-
-def _set_header(arrays, **fields):
-    header = json.loads(arrays["header"].tobytes().decode("utf-8"))
-    header.update(fields)
-    arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
-
-
-def test_truncated_file_refused(saved, tmp_path):
-    raw = saved.read_bytes()
-    for size in (0, 10, len(raw) // 2, len(raw) - 1):
-        bad = tmp_path / f"truncated{size}.npz"
-        bad.write_bytes(raw[:size])
-        with pytest.raises(ModelFileError, match="not a readable fitwell model file"):
-            fitwell.load(bad)
-
-
-def test_corrupted_bytes_refused(saved, tmp_path):
-    """Flipped bits anywhere either leave the model intact (zip metadata) or are refused."""
-    raw = saved.read_bytes()
-    reference = fitwell.load(saved).coefs_
-    rng = np.random.default_rng(0)
-    bad = tmp_path / "flipped.npz"
-    for _ in range(60):
-        data = bytearray(raw)
-        data[rng.integers(len(data))] ^= 1 << rng.integers(8)
-        bad.write_bytes(bytes(data))
-        try:
-            loaded = fitwell.load(bad)
-        except ModelFileError:
-            continue
-        assert all(np.array_equal(a, b) for a, b in zip(loaded.coefs_, reference, strict=True))
-
-
-def test_tampered_array_refused(saved, tmp_path):
-    def change(arrays):
-        arrays["state/0.weight"] = arrays["state/0.weight"] * 1.01
-
-    bad = _rewrite(saved, tmp_path / "tampered.npz", change)
-    with pytest.raises(ModelFileError, match="was modified: array 'state/0.weight' fails its "
-                                             "checksum"):
-        fitwell.load(bad)
-
-
-def test_added_or_removed_array_refused(saved, tmp_path):
-    def add(arrays):
-        arrays["state/extra"] = np.zeros(3)
-
-    def remove(arrays):
-        del arrays["state/0.bias"]
-
-    for change in (add, remove):
-        bad = _rewrite(saved, tmp_path / f"{change.__name__}.npz", change)
-        with pytest.raises(ModelFileError, match="arrays do not match its header"):
-            fitwell.load(bad)
-
-
-def test_wrong_format_version_refused(saved, tmp_path):
-    bad = _rewrite(saved, tmp_path / "v99.npz", lambda arrays: _set_header(arrays,
-                                                                            format_version=99))
-    with pytest.raises(ModelFileError, match="format version 99.*reads version 1"):
-        fitwell.load(bad)
-
-
-def test_foreign_npz_and_other_files_refused(saved, tmp_path):
-    foreign = tmp_path / "foreign.npz"
-    np.savez(foreign, weights=np.ones((3, 3)))
-    with pytest.raises(ModelFileError, match="not a fitwell model \\(no header\\)"):
-        fitwell.load(foreign)
-    other_format = _rewrite(saved, tmp_path / "other.npz",
-                            lambda arrays: _set_header(arrays, format="someone-else"))
-    with pytest.raises(ModelFileError, match="is not a fitwell model file"):
-        fitwell.load(other_format)
-    text = tmp_path / "notes.npz"
-    text.write_text("not a model")
-    with pytest.raises(ModelFileError, match="not a readable fitwell model file"):
-        fitwell.load(text)
-    with pytest.raises(ModelFileError, match="does not exist"):
-        fitwell.load(tmp_path / "missing.npz")
-    corrupt_header = tmp_path / "header.npz"
-    with zipfile.ZipFile(corrupt_header, "w") as archive:
-        archive.writestr("header.npy", b"garbage")
-    with pytest.raises(ModelFileError, match="members \\['header'\\] are not .npy arrays"):
-        fitwell.load(corrupt_header)
-    not_json = _rewrite(saved, tmp_path / "not_json.npz", lambda arrays: arrays.update(
-        header=np.frombuffer(b"\xff{not json", dtype=np.uint8)))
-    with pytest.raises(ModelFileError, match="the model header is corrupt"):
-        fitwell.load(not_json)
-
-
-def test_save_refuses_unfitted_and_foreign_estimators(tmp_path):
-    with pytest.raises(ModelFileError, match="not fitted"):
-        fitwell.save(FitwellClassifier(), tmp_path / "m.npz")
-    with pytest.raises(ModelFileError, match="save expects a FitwellClassifier"):
-        fitwell.save(MLPClassifier(), tmp_path / "m.npz")
-
-
-def test_model_file_error_is_a_value_error():
-    assert issubclass(ModelFileError, ValueError)
-
-
-# -- pickling ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dump", ["pickle", "joblib"])
 def test_pickle_roundtrip_and_warm_start_again(dump, iris_str):

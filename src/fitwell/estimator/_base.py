@@ -1,0 +1,250 @@
+"""What the classifier and the regressor share: fitting (inputs, weights, the split,
+the choice of solver) and the fitted network as scikit-learn shows it."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from .. import optim
+from ..errors import DataError
+from ..training import ProgressBar
+from ..training.augment import make_augmenter
+from ..training.history import History
+from ._lbfgs import train_lbfgs
+from ._network import build_network, build_optimizer, build_schedule
+from ._params import (
+    PARAMETER_CONSTRAINTS,
+    STOCHASTIC_SOLVERS,
+    batch_size_for,
+    check_combinations,
+    hidden_sizes,
+    plain_params,
+)
+from ._stochastic import initial_attributes, record_run, stopping_callback, train_stochastic
+from ._targets import drop_zero_weights, is_classifier_target, ravel_column, validation_split
+
+__all__ = ["BaseFitwell", "has_stochastic_solver"]
+
+
+class BaseFitwell(BaseEstimator):
+    """Shared machinery of :class:`FitwellClassifier` and :class:`FitwellRegressor`.
+
+    A subclass encodes its targets (``_prepare_targets``, ``_n_outputs_for``),
+    names its loss and score (``_loss_and_score``) and may weight its classes
+    (``_apply_class_weight``).
+    """
+
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS
+
+    def _prepare_targets(self, y, incremental, classes=None):
+        raise NotImplementedError
+
+    def _n_outputs_for(self, y):
+        raise NotImplementedError
+
+    def _loss_and_score(self):
+        raise NotImplementedError
+
+    def _one_hot_classes(self):
+        return None
+
+    def _apply_class_weight(self, y_raw, sample_weight):
+        return sample_weight
+
+    @property
+    def _dtype(self):
+        return np.dtype(self.dtype)
+
+    def _seeds(self):
+        """Independent integer seeds for init, dropout, shuffling and the split."""
+        rs = check_random_state(self.random_state)
+        return [int(s) for s in rs.randint(0, 2**31 - 1, size=4)]
+
+    def _penalties(self, params):
+        penalties = []
+        if params.alpha:
+            penalties.append(optim.L2(params.alpha))
+        if params.l1:
+            penalties.append(optim.L1(params.l1))
+        return penalties
+
+    # -- fitting -----------------------------------------------------------------------------
+    def _initialize(self, n_features, n_outputs, seeds):
+        """A fresh network and fresh fitted attributes (``load`` calls this too)."""
+        params = plain_params(self)
+        hidden = hidden_sizes(params.hidden_layer_sizes)
+        init_rng = np.random.default_rng(seeds[0])
+        self._dropout_rng = np.random.default_rng(seeds[1])
+        self._shuffle_rng = np.random.default_rng(seeds[2])
+        self.model_, self._linears = build_network(
+            n_features, hidden, n_outputs, activation=params.activation,
+            dropout=0.0 if params.solver == "lbfgs" else params.dropout,
+            normalization=params.normalization, num_groups=params.num_groups,
+            init=params.init, rng=init_rng, dropout_rng=self._dropout_rng, dtype=self._dtype)
+        self.n_outputs_ = n_outputs
+        self.n_layers_ = len(hidden) + 2
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.history_ = History()
+        self._optimizer = None
+        self._lr_scale = 1.0
+        if params.solver in STOCHASTIC_SOLVERS:
+            for name, value in initial_attributes(params.early_stopping).items():
+                setattr(self, name, value)
+
+    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None,
+             validation_data=None):
+        params = plain_params(self)
+        first_pass = not hasattr(self, "model_") or (not params.warm_start and not incremental)
+        X, y = validate_data(self, X, y, reset=first_pass, dtype=[np.float64, np.float32],
+                             multi_output=True, y_numeric=not is_classifier_target(self))
+        y = ravel_column(y)
+        X = X.astype(self._dtype, copy=False)
+        if X.shape[0] < 2 and not incremental:
+            raise DataError(f"{type(self).__name__} needs at least 2 samples to fit, got "
+                            f"n_samples={X.shape[0]}")
+        y_raw = y
+        y = self._prepare_targets(y, incremental=not first_pass, classes=classes)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                                 ensure_non_negative=True)
+        sample_weight = self._apply_class_weight(y_raw, sample_weight)
+        X, y, y_raw, sample_weight = drop_zero_weights(X, y, y_raw, sample_weight)
+        check_combinations(params, self.n_features_in_)
+        seeds = self._seeds()
+        if first_pass:
+            self._initialize(X.shape[1], self._n_outputs_for(y), seeds)
+        if validation_data is not None:
+            X_val = validate_data(self, validation_data[0], reset=False,
+                                  dtype=[np.float64, np.float32]).astype(self._dtype, copy=False)
+            y_val = self._prepare_targets(np.asarray(validation_data[1]), incremental=True)
+            X_train, y_train, w_train, validation = X, y, sample_weight, (X_val, y_val)
+        elif params.early_stopping and not incremental and params.solver in STOCHASTIC_SOLVERS:
+            X_train, y_train, w_train, validation = validation_split(
+                X, y, y_raw, sample_weight, fraction=params.validation_fraction, seed=seeds[3],
+                stratify=is_classifier_target(self) and y_raw.ndim == 1)
+        else:
+            X_train, y_train, w_train, validation = X, y, sample_weight, None
+        if params.solver == "lbfgs":
+            self._fit_lbfgs(params, X_train, y_train, w_train)
+        else:
+            self._fit_stochastic(params, X_train, y_train, w_train, validation, incremental)
+        return self
+
+    def _fit_stochastic(self, params, X, y, sample_weight, validation, incremental):
+        n = X.shape[0]
+        batch_size = batch_size_for(params.batch_size, n)
+        if self._optimizer is None:
+            self._optimizer = build_optimizer(
+                params.solver, self.model_.params, lr=params.learning_rate_init,
+                momentum=params.momentum, nesterovs_momentum=params.nesterovs_momentum,
+                beta_1=params.beta_1, beta_2=params.beta_2, epsilon=params.epsilon,
+                weight_decay=params.weight_decay)
+        plateau_monitor = params.monitor if validation is not None else "train_loss"
+        schedule, interval = build_schedule(
+            params.learning_rate, params.solver, lr=params.learning_rate_init,
+            max_iter=params.max_iter, warmup_epochs=params.warmup_epochs,
+            power_t=params.power_t, n_samples=n, n_batches=math.ceil(n / batch_size),
+            samples_before=self.t_, n_iter_no_change=params.n_iter_no_change,
+            schedule_kwargs=params.schedule_kwargs,
+            plateau_mode="max" if plateau_monitor == "val_score" else "min")
+        loss, score = self._loss_and_score()
+        # As in scikit-learn: early stopping watches the validation metric; without it
+        # training stops on the training loss (validation data, if any, is only recorded).
+        stop_on_validation = params.early_stopping and validation is not None
+        callbacks = []
+        if not incremental:
+            # Without validation, scikit-learn watches loss_curve_: the loss *with* the L2
+            # penalty.
+            callbacks.append(stopping_callback(
+                monitor=params.monitor if stop_on_validation else "train_objective",
+                tol=params.tol, n_iter_no_change=params.n_iter_no_change,
+                max_iter=params.max_iter,
+                adaptive=params.learning_rate == "adaptive" and params.solver in ("sgd",
+                                                                                  "nesterov"),
+                restore_best=params.restore_best_weights and stop_on_validation))
+        if params.verbose:
+            callbacks.append(ProgressBar(force=True, description=type(self).__name__))
+        callbacks.extend(self.callbacks or ())
+        run = train_stochastic(
+            self.model_, X, y, loss=loss, score=score, optimizer=self._optimizer,
+            schedule=schedule, schedule_interval=interval, plateau_monitor=plateau_monitor,
+            penalties=self._penalties(params), clip_grad_norm=params.clip_grad_norm,
+            augment=make_augmenter(self.augment, params.image_shape),
+            one_hot_classes=self._one_hot_classes(), batch_size=batch_size,
+            max_epochs=1 if incremental else params.max_iter, shuffle=params.shuffle,
+            rng=self._shuffle_rng, callbacks=callbacks, lr_scale=self._lr_scale,
+            sample_weight=sample_weight, validation=validation)
+        self._lr_scale = run.lr_scale
+        record_run(self, run, stop_on_validation=stop_on_validation)
+        if not incremental and not run.diverged and run.epochs == params.max_iter \
+                and not run.stopped:
+            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({params.max_iter}) "
+                          "reached and the optimization hasn't converged yet.",
+                          ConvergenceWarning, stacklevel=3)
+
+    def _fit_lbfgs(self, params, X, y, sample_weight):
+        loss, _ = self._loss_and_score()
+        run = train_lbfgs(self.model_, X, y, loss=loss, penalties=self._penalties(params),
+                          sample_weight=sample_weight, max_iter=params.max_iter,
+                          max_fun=params.max_fun, tol=params.tol)
+        self.n_iter_ = run.n_iter
+        self.loss_ = run.loss
+        self.best_epoch_ = self.n_iter_
+        self.diverged_ = False
+        if not run.converged:
+            warnings.warn(f"lbfgs failed to converge after {self.n_iter_} iterations: "
+                          f"{run.message}. Increase max_iter or scale the data.",
+                          ConvergenceWarning, stacklevel=3)
+
+    # -- the fitted network, as scikit-learn shows it -------------------------------------------
+    @property
+    def coefs_(self):
+        """Weight matrices ``(n_in, n_out)`` of each dense layer — live views."""
+        check_is_fitted(self, "model_")
+        return [linear.params["weight"] for linear in self._linears]
+
+    @property
+    def intercepts_(self):
+        """Bias vectors of each dense layer — live views."""
+        check_is_fitted(self, "model_")
+        return [linear.params["bias"] for linear in self._linears]
+
+    def _forward(self, X, fused=True):
+        """The network's outputs for ``X``; ``fused`` folds batch norm (equal up to
+        rounding; ``decision_function_raw`` keeps ``model_``'s exact outputs)."""
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return self.model_.predict(X.astype(self._dtype, copy=False), fold_batch_norm=fused)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        # The optimiser holds views into the model's flat buffer, which pickling
+        # cannot keep; a warm start after unpickling begins with a fresh optimiser.
+        state.pop("_optimizer", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in state:
+            self._optimizer = None
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
+
+
+def has_stochastic_solver(estimator):
+    """``partial_fit`` exists only for stochastic solvers, as in scikit-learn."""
+    if estimator.solver not in STOCHASTIC_SOLVERS:
+        raise AttributeError(f"partial_fit is only available for stochastic optimizers. "
+                             f"{estimator.solver} is not stochastic.")
+    return True

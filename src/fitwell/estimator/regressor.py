@@ -1,0 +1,109 @@
+"""``FitwellRegressor``: a drop-in superset of scikit-learn's ``MLPRegressor``."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import validate_data
+
+from .. import nn
+from ..training import r2_score as r2_from_outputs
+from ._base import BaseFitwell, has_stochastic_solver
+from ._docs import REGRESSOR_DOC
+from ._targets import ravel_column, regression_targets
+
+__all__ = ["FitwellRegressor"]
+
+
+class FitwellRegressor(RegressorMixin, BaseFitwell):
+    __doc__ = REGRESSOR_DOC
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 dropout=0.0, normalization=None, num_groups=8, l1=0.0, weight_decay=0.0,
+                 warmup_epochs=0, schedule_kwargs=None, clip_grad_norm=None, augment=None,
+                 image_shape=None, restore_best_weights=True, monitor="val_score",
+                 init="glorot_sklearn", dtype="float32", callbacks=None):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.normalization = normalization
+        self.num_groups = num_groups
+        self.l1 = l1
+        self.weight_decay = weight_decay
+        self.warmup_epochs = warmup_epochs
+        self.schedule_kwargs = schedule_kwargs
+        self.clip_grad_norm = clip_grad_norm
+        self.augment = augment
+        self.image_shape = image_shape
+        self.restore_best_weights = restore_best_weights
+        self.monitor = monitor
+        self.init = init
+        self.dtype = dtype
+        self.callbacks = callbacks
+
+    def _prepare_targets(self, y, incremental, classes=None):
+        y = np.asarray(y, dtype=self._dtype)
+        if not incremental:
+            self._y_1d = y.ndim == 1
+        return regression_targets(y, self._dtype)
+
+    def _n_outputs_for(self, y):
+        self.out_activation_ = "identity"
+        return y.shape[1]
+
+    def _loss_and_score(self):
+        return nn.HalfMSELoss(), r2_from_outputs
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, validation_data=None):
+        """Fit the model to data matrix X and targets y (see :class:`FitwellClassifier`)."""
+        return self._fit(X, y, sample_weight=sample_weight, validation_data=validation_data)
+
+    @available_if(has_stochastic_solver)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over ``(X, y)``; only for stochastic solvers."""
+        self._validate_params()
+        if not hasattr(self, "model_"):
+            X, y = validate_data(self, X, y, reset=True, dtype=[np.float64, np.float32],
+                                 multi_output=True, y_numeric=True)
+            y = ravel_column(y)
+            encoded = self._prepare_targets(y, incremental=False)
+            self._initialize(X.shape[1], self._n_outputs_for(encoded), self._seeds())
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
+        out = self._forward(X)
+        return out.ravel() if self._y_1d else out
+
+    def score(self, X, y, sample_weight=None):
+        """R² on ``(X, y)``."""
+        return r2_score(y, self.predict(X), sample_weight=sample_weight)
