@@ -182,7 +182,7 @@ class StudySession:
         return [t for t in self.study.get_trials(deepcopy=False)
                 if t.user_attrs.get("fitwell_unit") == unit]
 
-    def _trial_id(self, number):
+    def _id_of(self, number):
         return self.storage.get_trial_id_from_study_id_trial_number(self.study_id, number)
 
     def close(self, number, status, attrs=None, value=None) -> bool:
@@ -192,7 +192,7 @@ class StudySession:
         from optuna.exceptions import UpdateFinishedTrialError
         from optuna.trial import TrialState
 
-        trial_id = self._trial_id(number)
+        trial_id = self._id_of(number)
         try:
             for key, val in {**(attrs or {}), "fitwell_status": status}.items():
                 self.storage.set_trial_user_attr(trial_id, key, val)
@@ -222,7 +222,7 @@ class StudySession:
 
     def set_attrs(self, number, attrs):
         """Record user attributes on a running trial."""
-        trial_id = self._trial_id(number)
+        trial_id = self._id_of(number)
         for key, val in attrs.items():
             self.storage.set_trial_user_attr(trial_id, key, val)
 
