@@ -100,3 +100,30 @@ def test_dump_and_parse_round_trip(name, tmp_path):
 def test_missing_recipe_lists_the_shipped_ones():
     with pytest.raises(RecipeError, match="improved"):
         load_recipe("nope")
+
+
+@pytest.mark.parametrize(("override", "fragment"), [
+    ("alpha=-1", "alpha = -1 is not allowed"),
+    ("alhpa=1", "did you mean 'alpha'"),
+    ("max_iter=0", "max_iter = 0 is not allowed"),
+    ("solver=lbfgs", "dropout needs a stochastic solver"),
+    ("hidden_layer_sizes=[0]", "positive integers"),
+])
+def test_every_bad_override_is_a_recipe_error_not_sklearns(override, fragment):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(RecipeError, match=fragment) as info:
+        load_recipe("improved", overrides=[override])
+    assert type(info.value) is RecipeError
+    assert not isinstance(info.value, InvalidParameterError)
+
+
+def test_with_image_shape_fills_the_data_shape_only_when_augmentation_needs_it():
+    from fitwell.recipe import with_image_shape
+
+    assert with_image_shape({"augment": "shift"}, (8, 8)) == {"augment": "shift",
+                                                            "image_shape": (8, 8)}
+    assert with_image_shape({"augment": None}, (8, 8)) == {"augment": None}
+    mine = {"augment": "shift", "image_shape": (4, 16)}
+    assert with_image_shape(mine, (8, 8)) == mine
+    assert with_image_shape({"augment": "noise"}, None) == {"augment": "noise"}

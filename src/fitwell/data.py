@@ -15,7 +15,8 @@ from sklearn.utils.multiclass import type_of_target
 
 from .errors import DataError
 
-__all__ = ["Dataset", "Split", "DataError", "load_dataset", "classic_split", "BUNDLED"]
+__all__ = ["Dataset", "Split", "DataError", "load_dataset", "classic_split", "infer_task",
+           "BUNDLED"]
 
 #: name -> (loader, task, image shape of one row or None)
 BUNDLED = {
@@ -53,7 +54,9 @@ class Split:
     scaler: object = None
 
 
-def _infer_task(y):
+def infer_task(y) -> str:
+    """``"regression"`` for a continuous target, else ``"classification"`` (scikit-learn's
+    ``type_of_target``)."""
     kind = type_of_target(y)
     return "regression" if kind in ("continuous", "continuous-multioutput") else "classification"
 
@@ -76,6 +79,8 @@ def _load_csv(path, target):
             rows = list(csv.reader(handle))
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not a UTF-8 text CSV file ({exc})") from exc
+    except OSError as exc:  # a missing file, a folder, no permission: the user's path
+        raise DataError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if len(rows) < 2:
         raise DataError(f"{path}: a CSV needs a header row and at least one data row")
@@ -172,7 +177,7 @@ def load_dataset(spec, target=None, task=None) -> Dataset:
         else:
             raise DataError(f"{spec}: unsupported data file; use a .csv (with --target) or an "
                             ".npz with X and y")
-        task = task or _infer_task(y)
+        task = task or infer_task(y)
     _check_finite(X, y, name)
     if len(X) < 10:
         raise DataError(f"{name}: {len(X)} rows is too few to split into train, validation and "

@@ -29,12 +29,14 @@ from .errors import RecipeError
 from .estimator import FitwellClassifier, FitwellRegressor
 
 __all__ = ["Recipe", "RecipeError", "load_recipe", "parse_recipe", "parse_override",
-           "validate_params", "dump_recipe", "recipe_path", "SHIPPED_RECIPES"]
+           "validate_params", "dump_recipe", "recipe_path", "with_image_shape",
+           "SHIPPED_RECIPES", "CLASSIFIER_ONLY_KEYS"]
 
 META_KEYS = ("name", "description")
 _RECIPE_DIR = os.path.join(os.path.dirname(__file__), "recipes")
 SHIPPED_RECIPES = ("baseline", "improved", "challenge", "production", "best_digits")
-_CLASSIFIER_ONLY = ("class_weight", "label_smoothing")
+#: keys of FitwellClassifier that FitwellRegressor does not take (left out for regression)
+CLASSIFIER_ONLY_KEYS = ("class_weight", "label_smoothing")
 _TUPLE_KEYS = ("hidden_layer_sizes", "image_shape")
 
 
@@ -127,7 +129,7 @@ def validate_params(params, task="classification", source="<recipe>", text=None)
             value = _normalise(key, raw)
         except RecipeError as exc:
             raise RecipeError(f"{where}: {exc}") from None
-        if task != "classification" and key in _CLASSIFIER_ONLY:
+        if task != "classification" and key in CLASSIFIER_ONLY_KEYS:
             continue
         constraints = cls._parameter_constraints.get(key)
         if constraints is not None:
@@ -137,9 +139,8 @@ def validate_params(params, task="classification", source="<recipe>", text=None)
             except InvalidParameterError as exc:
                 raise RecipeError(f"{where}: {key} = {raw!r} is not allowed. {exc}") from None
         checked[key] = value
-    estimator = cls(**checked)
     try:
-        _cross_check(estimator)
+        _cross_check(cls(**checked))
     except ValueError as exc:
         raise RecipeError(f"{source}: {exc}") from None
     return checked
@@ -170,6 +171,14 @@ def _cross_check(estimator):
         from .training.augment import make_augmenter
 
         make_augmenter(estimator.augment, estimator.image_shape)
+
+
+def with_image_shape(params, image_shape) -> dict:
+    """``params`` with the data's ``image_shape`` filled in when augmentation needs it
+    and the recipe does not set one (the digits rows are 8×8 images)."""
+    if image_shape and params.get("augment") and not params.get("image_shape"):
+        return {**params, "image_shape": tuple(image_shape)}
+    return params
 
 
 def parse_override(text) -> tuple[str, object]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["Verdict", "diagnose"]
+__all__ = ["Verdict", "diagnose", "finite_or_none"]
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,16 @@ class Verdict:
         return self.message
 
 
+def finite_or_none(value):
+    """``float(value)``, or ``None`` for a missing, NaN or infinite value."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
 def _finite(values):
-    return [v for v in values if v is not None and math.isfinite(v)]
+    return [v for v in values if finite_or_none(v) is not None]
 
 
 def _overfit_advice(params):

@@ -14,10 +14,16 @@ import math
 import os
 from dataclasses import dataclass
 
-from .engine import Configuration, Experiment, ExperimentError, WorkerOptions, run_experiment
-from .inputs import default_out, resolve_inputs, resolve_seeds, storage_url_for
+from ..errors import ExperimentError
+from ..recipe import validate_params
+from .definition import Configuration, Experiment
+from .fit_one import make_estimator
+from .inputs import resolve_inputs, resolve_seeds
+from .plan import execute_plan, plan_experiment
 from .results import (
     METRICS,
+    TRIAL_COLUMNS,
+    ExperimentResult,
     format_cell,
     summarize_configurations,
     to_table,
@@ -89,8 +95,6 @@ ABLATION_COLUMNS = ("variant", "technique", "removed", "seeds", "failed",
 def techniques_used(params, task="classification") -> list[Technique]:
     """The techniques ``params`` switch on (estimator defaults filled in: a recipe that
     leaves ``alpha`` out still has scikit-learn's L2 penalty of 1e-4)."""
-    from .runner import make_estimator
-
     effective = {**make_estimator({}, task).get_params(deep=False), **params}
     return [t for t in TECHNIQUES if t.used_by(effective)
             and not (task != "classification" and t.key == "label_smoothing")]
@@ -98,8 +102,6 @@ def techniques_used(params, task="classification") -> list[Technique]:
 
 def build_ablation(inputs, seeds=5) -> Experiment:
     """The variants: ``full``, one per technique used, and ``plain`` (all removed)."""
-    from ..recipe import validate_params
-
     used = techniques_used(inputs.params, inputs.task)
     if not used:
         raise ExperimentError(f"recipe {inputs.recipe_name!r} uses none of the techniques an "
@@ -124,23 +126,8 @@ def build_ablation(inputs, seeds=5) -> Experiment:
 
 
 @dataclass
-class AblationResult:
+class AblationResult(ExperimentResult):
     """Each variant's scores over seeds and each technique's paired contribution."""
-
-    experiment: Experiment
-    study_name: str
-    storage_url: str
-    trials: list
-    records: list
-    rows: list
-
-    @property
-    def n_failed(self) -> int:
-        return sum(row["failed"] for row in self.rows)
-
-    @property
-    def n_interrupted(self) -> int:
-        return sum(r["status"] == "interrupted" for r in self.records)
 
     @property
     def contributions(self) -> list[dict]:
@@ -233,22 +220,16 @@ def format_ablation(rows, n_seeds) -> str:
 def plan_ablation(recipe, data, *, seeds=5, storage=None, study=None, out=None, overrides=(),
                   target=None, task=None, test_size=0.2, split_seed=42, scale=True):
     """Resolve and check an ablation without running anything; returns a
-    :class:`~fitwell.experiments.sweep.Plan`."""
-    from .sweep import Plan
-
+    :class:`~fitwell.experiments.plan.Plan`."""
     inputs = resolve_inputs(recipe, data, overrides=overrides, target=target, task=task,
                             test_size=test_size, split_seed=split_seed, scale=scale)
     experiment = build_ablation(inputs, seeds=seeds)
-    out = out or default_out("ablate", inputs.recipe_name)
-    study_name = study or (f"ablate-{inputs.recipe_name}-{inputs.data_name}-"
-                           f"{experiment.fingerprint()}")
-    return Plan(inputs, experiment, out, storage_url_for(storage, out), study_name)
+    return plan_experiment("ablate", inputs, experiment, out=out, storage=storage, study=study)
 
 
 def execute_ablation(plan, jobs=1, options=None, on_progress=None) -> AblationResult:
     """Run (or resume) a planned ablation."""
-    trials = run_experiment(plan.experiment, plan.storage_url, plan.study_name, jobs=jobs,
-                            options=options or WorkerOptions(), on_progress=on_progress)
+    trials = execute_plan(plan, jobs=jobs, options=options, on_progress=on_progress)
     return collect_ablation(plan.experiment, plan.study_name, plan.storage_url, trials)
 
 
@@ -264,6 +245,7 @@ def run_ablation(recipe, data, *, seeds=5, jobs=1, storage=None, study=None, out
 
 
 def collect_ablation(experiment, study_name, url, trials) -> AblationResult:
+    """Summarise an ablation's stored trials: each variant's row and its contribution."""
     records = trial_records(trials)
     rows = summarize_configurations(records, experiment.config_ids)
     return AblationResult(experiment, study_name, url, list(trials), records,
@@ -276,16 +258,10 @@ def ablate(recipe, data, **kwargs):
     return run_ablation(recipe, data, **kwargs).table()
 
 
-def write_ablation_outputs(result: AblationResult, out, report=True) -> dict:
-    """Write ``ablation.csv``, ``trials.csv`` and (optionally) the HTML report."""
+def write_ablation_outputs(result: AblationResult, out) -> dict:
+    """Write ``ablation.csv`` and ``trials.csv`` into ``out``; return the paths by name.
+    The HTML report is :func:`fitwell.report.write_ablation_report`'s."""
     os.makedirs(out, exist_ok=True)
-    paths = {"ablation": write_csv(os.path.join(out, "ablation.csv"), result.rows,
-                                   ABLATION_COLUMNS),
-             "trials": write_csv(os.path.join(out, "trials.csv"), result.records,
-                                 ("trial", "unit", "config", "label", "seed", "status", "train",
-                                  "val", "test", "gap", "epochs", "fit_time", "error"))}
-    if report:
-        from ..report.experiment_html import write_ablation_report
-
-        paths["report"] = write_ablation_report(result, out)
-    return paths
+    return {"ablation": write_csv(os.path.join(out, "ablation.csv"), result.rows,
+                                  ABLATION_COLUMNS),
+            "trials": write_csv(os.path.join(out, "trials.csv"), result.records, TRIAL_COLUMNS)}

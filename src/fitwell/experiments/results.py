@@ -8,15 +8,55 @@ is train − test in points.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
+from .definition import Experiment
 from .stats import summarize
+from .storage import safe_url
 
-__all__ = ["METRICS", "trial_records", "unit_results", "summarize_configurations", "to_table",
+__all__ = ["METRICS", "TRIAL_COLUMNS", "ExperimentResult", "trial_records", "unit_results",
+           "summarize_configurations", "to_table",
            "format_cell", "write_csv"]
 
 #: (record key, trial attribute, scale)
 METRICS = (("train", "fitwell_train", 100.0), ("val", "fitwell_val", 100.0),
            ("test", "fitwell_test", 100.0), ("gap", "fitwell_gap", 1.0))
+
+#: the columns of ``trials.csv``: one row per trial, interrupted attempts included
+TRIAL_COLUMNS = ("trial", "unit", "config", "label", "seed", "status", "train", "val", "test",
+                 "gap", "epochs", "fit_time", "error")
+
+
+@dataclass
+class ExperimentResult:
+    """What every experiment's result holds: the experiment, where its study lives, its
+    trials, one record per trial and one row per configuration."""
+
+    experiment: Experiment
+    study_name: str
+    storage_url: str
+    trials: list
+    records: list
+    rows: list
+
+    @property
+    def storage_label(self) -> str:
+        """The storage URL with any password masked, for reports and messages."""
+        return safe_url(self.storage_url)
+
+    @property
+    def n_failed(self) -> int:
+        """Units whose trial raised."""
+        return sum(row["failed"] for row in self.rows)
+
+    @property
+    def n_interrupted(self) -> int:
+        """Attempts cut off and run again (not failures)."""
+        return sum(r["status"] == "interrupted" for r in self.records)
+
+    def trials_table(self):
+        """One row per trial, interrupted attempts included."""
+        return to_table(self.records, TRIAL_COLUMNS)
 
 
 def _state(trial):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..recipe import RecipeError, parse_override, validate_params
 
 __all__ = ["Range", "SpaceError", "parse_grid", "grid_configurations", "validate_space",
-           "config_label", "optuna_value", "optuna_distributions"]
+           "config_label"]
 
 #: keys a sweep sets itself, so a grid may not
 _RESERVED = {"random_state": "seeds are chosen with --seeds, not a grid over random_state",
@@ -174,29 +174,3 @@ def _short(value):
 def config_label(config) -> str:
     """``{"dropout": 0.1, "alpha": 0.001}`` → ``"dropout=0.1, alpha=0.001"``."""
     return ", ".join(f"{k}={_short(v)}" for k, v in config.items()) or "recipe"
-
-
-def optuna_value(value):
-    """A raw value as Optuna stores it: scalars as they are, anything else as JSON."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return json.dumps(value, sort_keys=True)
-
-
-def optuna_distributions(grid) -> dict:
-    """Optuna distributions of a space: a categorical per value list, a float or
-    int distribution per range."""
-    from optuna.distributions import (
-        CategoricalDistribution,
-        FloatDistribution,
-        IntDistribution,
-    )
-
-    out = {}
-    for key, values in grid.items():
-        if isinstance(values, Range):
-            cls = IntDistribution if values.is_int else FloatDistribution
-            out[key] = cls(values.low, values.high, log=values.log)
-        else:
-            out[key] = CategoricalDistribution([optuna_value(v) for v in values])
-    return out

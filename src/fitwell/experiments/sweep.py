@@ -11,14 +11,20 @@ import math
 import os
 from dataclasses import dataclass, field
 
-from .engine import Configuration, Experiment, ExperimentError, WorkerOptions, run_experiment
-from .inputs import default_out, resolve_inputs, resolve_seeds, storage_url_for
+from ..errors import ExperimentError
+from ..recipe import dump_recipe, validate_params
+from .definition import Configuration, Experiment
+from .inputs import resolve_inputs, resolve_seeds
+from .plan import Plan, execute_plan, plan_experiment
 from .results import (
     METRICS,
+    TRIAL_COLUMNS,
+    ExperimentResult,
     format_cell,
     summarize_configurations,
     to_table,
     trial_records,
+    write_csv,
 )
 from .space import (
     SpaceError,
@@ -28,7 +34,7 @@ from .space import (
     validate_space,
 )
 
-__all__ = ["SweepResult", "Plan", "plan_sweep", "execute_sweep", "run_sweep", "sweep",
+__all__ = ["SweepResult", "plan_sweep", "execute_sweep", "run_sweep", "sweep",
            "build_sweep", "collect_sweep", "write_sweep_outputs", "SUMMARY_COLUMNS"]
 
 SUMMARY_COLUMNS = ("rank", "config", "label", "seeds", "failed",
@@ -37,32 +43,17 @@ SUMMARY_COLUMNS = ("rank", "config", "label", "seeds", "failed",
 
 
 @dataclass
-class SweepResult:
+class SweepResult(ExperimentResult):
     """The outcome of a sweep: every trial, one row per configuration sorted by
     validation score, and the chosen configuration."""
 
-    experiment: Experiment
-    study_name: str
-    storage_url: str
-    trials: list
-    records: list
-    rows: list
     description: str = ""
     params_keys: list = field(default_factory=list)
 
     @property
-    def n_failed(self) -> int:
-        """Units whose trial raised."""
-        return sum(row["failed"] for row in self.rows)
-
-    @property
     def n_complete(self) -> int:
+        """Units with a complete trial."""
         return sum(row["seeds"] for row in self.rows)
-
-    @property
-    def n_interrupted(self) -> int:
-        """Attempts cut off and run again (not failures)."""
-        return sum(r["status"] == "interrupted" for r in self.records)
 
     @property
     def best(self) -> dict | None:
@@ -76,26 +67,23 @@ class SweepResult:
 
     def best_params(self) -> dict:
         """Estimator parameters of the chosen configuration (the recipe's seed kept)."""
-        from ..recipe import validate_params
-
         if self.best is None:
             raise ExperimentError("no configuration completed; there is nothing to choose")
         return {**self.experiment.base_params,
                 **validate_params(self.best["overrides"], task=self.experiment.task)}
 
-    def table(self):
-        """The tidy summary: one row per configuration, a column per swept key."""
+    def summary_rows(self) -> tuple[list, list]:
+        """``(rows, columns)`` of the summary: one row per configuration, best first, with
+        a column per swept key."""
         columns = list(SUMMARY_COLUMNS)
         columns[3:3] = self.params_keys
         rows = [{**row, **{k: row["overrides"].get(k) for k in self.params_keys}}
                 for row in self.rows]
-        return to_table(rows, columns)
+        return rows, columns
 
-    def trials_table(self):
-        """One row per trial, interrupted attempts included."""
-        columns = ("trial", "unit", "config", "label", "seed", "status", "train", "val", "test",
-                   "gap", "epochs", "fit_time", "error")
-        return to_table(self.records, columns)
+    def table(self):
+        """The tidy summary: one row per configuration, a column per swept key."""
+        return to_table(*self.summary_rows())
 
     def format(self) -> str:
         """The summary as plain text, best first."""
@@ -171,18 +159,6 @@ def build_sweep(inputs, grid=None, seeds=5, search="grid", trials=None) -> Exper
     return Experiment(space=space, n_trials=trials, **common)
 
 
-@dataclass
-class Plan:
-    """A checked experiment and where it runs: what :func:`plan_sweep` and
-    :func:`~fitwell.experiments.ablation.plan_ablation` return."""
-
-    inputs: object
-    experiment: Experiment
-    out: str
-    storage_url: str
-    study_name: str
-
-
 def plan_sweep(recipe, data, grid=None, *, seeds=5, search="grid", trials=None, storage=None,
                study=None, out=None, overrides=(), target=None, task=None, test_size=0.2,
                split_seed=42, scale=True) -> Plan:
@@ -191,16 +167,12 @@ def plan_sweep(recipe, data, grid=None, *, seeds=5, search="grid", trials=None, 
     inputs = resolve_inputs(recipe, data, overrides=overrides, target=target, task=task,
                             test_size=test_size, split_seed=split_seed, scale=scale)
     experiment = build_sweep(inputs, grid, seeds=seeds, search=search, trials=trials)
-    out = out or default_out("sweep", inputs.recipe_name)
-    study_name = study or (f"sweep-{inputs.recipe_name}-{inputs.data_name}-"
-                           f"{experiment.fingerprint()}")
-    return Plan(inputs, experiment, out, storage_url_for(storage, out), study_name)
+    return plan_experiment("sweep", inputs, experiment, out=out, storage=storage, study=study)
 
 
 def execute_sweep(plan, jobs=1, options=None, on_progress=None) -> SweepResult:
     """Run (or resume) a planned sweep."""
-    trials = run_experiment(plan.experiment, plan.storage_url, plan.study_name, jobs=jobs,
-                            options=options or WorkerOptions(), on_progress=on_progress)
+    trials = execute_plan(plan, jobs=jobs, options=options, on_progress=on_progress)
     return collect_sweep(plan.experiment, plan.study_name, plan.storage_url, trials,
                          plan.inputs.description)
 
@@ -266,22 +238,14 @@ def sweep(recipe, data, grid=None, **kwargs):
     return run_sweep(recipe, data, grid, **kwargs).table()
 
 
-def write_sweep_outputs(result: SweepResult, out, report=True) -> dict:
-    """Write ``summary.csv``, ``trials.csv``, ``best_recipe.toml`` and (optionally) the
-    HTML report with its figures into ``out``; return the paths."""
-    from ..recipe import dump_recipe
-    from .results import write_csv
-
+def write_sweep_outputs(result: SweepResult, out) -> dict:
+    """Write ``summary.csv``, ``trials.csv`` and ``best_recipe.toml`` (when a
+    configuration completed) into ``out``; return the paths by name. The HTML report
+    is :func:`fitwell.report.write_sweep_report`'s."""
     os.makedirs(out, exist_ok=True)
-    paths = {}
-    columns = list(SUMMARY_COLUMNS)
-    columns[3:3] = result.params_keys
-    rows = [{**row, **{k: row["overrides"].get(k) for k in result.params_keys}}
-            for row in result.rows]
-    paths["summary"] = write_csv(os.path.join(out, "summary.csv"), rows, columns)
-    paths["trials"] = write_csv(os.path.join(out, "trials.csv"), result.records,
-                                ("trial", "unit", "config", "label", "seed", "status", "train",
-                                 "val", "test", "gap", "epochs", "fit_time", "error"))
+    paths = {"summary": write_csv(os.path.join(out, "summary.csv"), *result.summary_rows()),
+             "trials": write_csv(os.path.join(out, "trials.csv"), result.records,
+                                 TRIAL_COLUMNS)}
     if result.best is not None:
         best = result.best
         interval = (f"validation {best['val_mean']:.2f} % (95 % CI "
@@ -295,8 +259,4 @@ def write_sweep_outputs(result: SweepResult, out, report=True) -> dict:
                     comment=(f"chosen by fitwell sweep (study {result.study_name}) by mean "
                              f"validation score: {best['label']}\n{interval}"))
         paths["best_recipe"] = path
-    if report:
-        from ..report.experiment_html import write_sweep_report
-
-        paths["report"] = write_sweep_report(result, out)
     return paths

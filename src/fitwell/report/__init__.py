@@ -4,6 +4,7 @@ Nothing here is imported by the engine; matplotlib is imported only when a
 figure is drawn.
 """
 
+from .experiment_html import write_ablation_report, write_sweep_report
 from .html import REPORT_FILE, figure_names, slugify, write_report
 from .plots import (
     COLORS,
@@ -21,5 +22,6 @@ from .plots import (
 __all__ = [
     "LossCurveDisplay", "ScoreCurveDisplay", "LearningRateDisplay", "ComparisonDisplay",
     "GapBarDisplay", "ScheduleComparisonDisplay", "save_figure", "plateau_loss",
-    "write_report", "figure_names", "slugify", "REPORT_FILE", "COLORS", "VERDICT_COLORS",
+    "write_report", "write_sweep_report", "write_ablation_report", "figure_names", "slugify",
+    "REPORT_FILE", "COLORS", "VERDICT_COLORS",
 ]

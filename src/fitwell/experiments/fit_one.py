@@ -1,4 +1,5 @@
-"""Fit one configuration on a split and measure it: the unit every command builds on."""
+"""Fit one configuration on a split and measure it: the unit every command and every
+trial of an experiment builds on."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from dataclasses import dataclass, field
 from sklearn.exceptions import ConvergenceWarning
 
 from ..estimator import FitwellClassifier, FitwellRegressor
+from ..recipe import CLASSIFIER_ONLY_KEYS, validate_params, with_image_shape
 from ..training.history import History
-from ..verdict import Verdict, diagnose
+from ..verdict import Verdict, diagnose, finite_or_none
 
-__all__ = ["RunResult", "make_estimator", "fit_and_evaluate"]
+__all__ = ["RunResult", "make_estimator", "fit_and_evaluate", "fit_unit"]
+
+#: the learning curves a trial keeps
+_HISTORY_COLUMNS = ("train_loss", "val_loss", "train_score", "val_score")
 
 
 @dataclass
@@ -55,7 +60,7 @@ def make_estimator(params, task):
     """A classifier or regressor built from recipe parameters."""
     if task == "classification":
         return FitwellClassifier(**params)
-    params = {k: v for k, v in params.items() if k not in ("class_weight", "label_smoothing")}
+    params = {k: v for k, v in params.items() if k not in CLASSIFIER_ONLY_KEYS}
     return FitwellRegressor(**params)
 
 
@@ -86,3 +91,20 @@ def fit_and_evaluate(params, split, task="classification", name="run", callbacks
     metric = "accuracy" if task == "classification" else "R²"
     return RunResult(name, estimator, history, float(train), float(val), float(test), epochs,
                      best, fit_time, verdict, params, metric)
+
+
+def fit_unit(experiment, overrides, seed, name="run") -> dict:
+    """Fit one unit of ``experiment``: its recipe with ``overrides`` (raw values) and
+    ``random_state=seed``; return the trial's user attributes (scores, epochs, the
+    verdict and the learning curves, non-finite values as ``None``)."""
+    params = dict(experiment.base_params)
+    params.update(validate_params(overrides, task=experiment.task, source=name))
+    params["random_state"] = int(seed)
+    params = with_image_shape(params, experiment.image_shape)
+    run = fit_and_evaluate(params, experiment.split, task=experiment.task, name=name)
+    history = {c: [finite_or_none(v) for v in run.history[c]] for c in _HISTORY_COLUMNS}
+    return {"fitwell_train": run.train_score, "fitwell_val": run.val_score,
+            "fitwell_test": run.test_score, "fitwell_gap": run.gap,
+            "fitwell_epochs": run.epochs_run, "fitwell_best_epoch": run.best_epoch,
+            "fitwell_fit_time": run.fit_time, "fitwell_verdict": run.verdict.kind,
+            "fitwell_history": history}

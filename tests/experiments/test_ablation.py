@@ -10,13 +10,13 @@ import sys
 
 import pytest
 
+from fitwell.errors import ExperimentError
 from fitwell.experiments.ablation import (
     _contribution_rows,
     build_ablation,
     format_ablation,
     techniques_used,
 )
-from fitwell.experiments.engine import ExperimentError
 from fitwell.experiments.inputs import resolve_inputs
 from fitwell.experiments.results import summarize_configurations
 from fitwell.recipe import load_recipe

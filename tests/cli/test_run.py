@@ -1,34 +1,16 @@
-"""End-to-end tests of the ``fitwell`` command, through a subprocess as a user runs it."""
+"""``fitwell demo``, ``train``, ``evaluate`` and ``predict`` end to end, through a subprocess
+as a user runs them, and the input errors they meet."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
-import subprocess
-import sys
 import zipfile
 
 import numpy as np
 import pytest
-
-ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
-
-
-def fitwell(*args, cwd=None, timeout=180):
-    return subprocess.run([sys.executable, "-m", "fitwell", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, env=ENV, timeout=timeout)
-
-
-def assert_input_error(result, *fragments):
-    """Exit code 2, one clear line on stderr, no traceback."""
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("fitwell: error: ")
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
+from fitwell_command import assert_input_error, fitwell
 
 
 @pytest.fixture(scope="module")
@@ -46,16 +28,6 @@ def trained(tmp_path_factory, quick_recipe):
     result = fitwell("train", quick_recipe, "--data", "wine", "--out", out, "--quiet")
     assert result.returncode == 0, result.stderr
     return out
-
-
-def test_help_lists_every_command_and_each_has_examples():
-    result = fitwell("--help")
-    assert result.returncode == 0
-    for command in ("demo", "train", "evaluate", "predict", "schedules", "gradcheck"):
-        assert command in result.stdout
-        sub = fitwell(command, "--help")
-        assert sub.returncode == 0, sub.stderr
-        assert "examples:" in sub.stdout
 
 
 def test_demo_improved_beats_baseline_and_writes_every_figure(tmp_path):
@@ -143,20 +115,6 @@ def test_csv_and_npz_data(quick_recipe, tmp_path):
                      "--no-report")
     assert result.returncode == 0, result.stderr
     assert json.loads((tmp_path / "reg" / "metrics.json").read_text())["metric"] == "R²"
-
-
-def test_schedules_plot(tmp_path):
-    out = tmp_path / "schedules.png"
-    result = fitwell("schedules", "--epochs", "30", "--out", out)
-    assert result.returncode == 0, result.stderr
-    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_gradcheck_prints_the_table():
-    result = fitwell("gradcheck")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "BatchNorm" in result.stdout and "CrossEntropyLoss" in result.stdout
-    assert " 0 failed" in result.stdout
 
 
 # -- bad input: exit code 2 and one clear line ------------------------------------------------
@@ -247,9 +205,3 @@ def test_model_file_that_is_not_a_model(tmp_path):
 def test_predict_with_wrong_feature_count(trained):
     assert_input_error(fitwell("predict", trained / "model.npz", "--data", "iris", "--out",
                                os.devnull), "features")
-
-
-def test_usage_errors_are_one_line():
-    assert_input_error(fitwell("train"), "required")
-    assert_input_error(fitwell("schedules", "--epochs", "many"), "--epochs")
-    assert_input_error(fitwell("frobnicate"), "invalid choice")
