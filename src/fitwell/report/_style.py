@@ -16,6 +16,8 @@ import io
 import sys
 from pathlib import Path
 
+from ..errors import ParameterError
+
 __all__ = ["COLORS", "VERDICT_COLORS", "INK", "SOFT_INK", "GRID", "EDGE", "styled",
            "detached_figures", "new_figure", "release", "axes_or_new", "new_styled_axes",
            "light_frame", "tidy", "save_figure", "figure_png"]
@@ -153,8 +155,9 @@ def tidy(ax, *, integer_x=True):
 def _figure_of(display_or_figure, owner):
     figure = getattr(display_or_figure, "figure_", display_or_figure)
     if figure is None or not hasattr(figure, "savefig"):
-        raise ValueError(f"{owner}: expected a display that has been plotted or a "
-                         f"matplotlib Figure, got {type(display_or_figure).__name__}")
+        raise ParameterError(f"{owner}: expected a display that has been plotted or a "
+                             f"matplotlib Figure, got {type(display_or_figure).__name__}; "
+                             "call the display's plot() or a from_* method first")
     return figure
 
 
