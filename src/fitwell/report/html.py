@@ -170,8 +170,6 @@ def _verdict_class(kind):
     return "verdict-" + slugify(kind or "unknown", fallback="unknown")
 
 
-
-
 def _badge(kind):
     return element("span", kind, class_=f"badge {_verdict_class(kind)}")
 
