@@ -3,8 +3,6 @@ and the classic train / validation / test split."""
 
 from __future__ import annotations
 
-import csv
-import math
 import os
 from dataclasses import dataclass, field
 
@@ -14,6 +12,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import type_of_target
 
 from .errors import DataError
+from .tabular import features_and_target, is_table, read_table, tabular_preprocessor
 
 __all__ = ["Dataset", "Split", "DataError", "load_dataset", "classic_split", "infer_task",
            "BUNDLED"]
@@ -30,7 +29,8 @@ BUNDLED = {
 
 @dataclass
 class Dataset:
-    """Features, targets and what is known about them."""
+    """Features, targets and what is known about them; ``X`` is a pandas ``DataFrame``
+    of raw columns for a table read from a file, else a numeric array."""
 
     X: np.ndarray
     y: np.ndarray
@@ -62,6 +62,8 @@ def infer_task(y) -> str:
 
 
 def _check_finite(X, y, name):
+    if is_table(X):  # gaps are the preprocessing's business; it refuses infinities
+        X = np.zeros((len(X), 0))
     bad_rows = ~np.isfinite(X).all(axis=1)
     if np.issubdtype(np.asarray(y).dtype, np.floating):
         bad_rows |= ~np.isfinite(np.asarray(y, dtype=float).reshape(len(y), -1)).all(axis=1)
@@ -71,66 +73,16 @@ def _check_finite(X, y, name):
                         f"(first rows: {rows}); remove or impute them first")
 
 
-def _load_csv(path, target):
-    if target is None:
-        raise DataError(f"{path}: a CSV file needs --target COLUMN naming the column to predict")
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not a UTF-8 text CSV file ({exc})") from exc
-    except OSError as exc:  # a missing file, a folder, no permission: the user's path
-        raise DataError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
-    if len(rows) < 2:
-        raise DataError(f"{path}: a CSV needs a header row and at least one data row")
-    header = [h.strip() for h in rows[0]]
-    widths = {len(r) for r in rows}
-    if len(widths) != 1:
-        bad = next(i for i, r in enumerate(rows) if len(r) != len(header))
-        raise DataError(f"{path}: line {bad + 1} has {len(rows[bad])} fields, the header has "
-                        f"{len(header)}")
-    if all(_is_number(h) for h in header):
-        raise DataError(f"{path}: the first line looks like data, not a header; a CSV needs a "
-                        "header row naming the columns")
-    if target not in header:
-        raise DataError(f"{path}: no column named {target!r}; columns are: {', '.join(header)}")
-    t = header.index(target)
-    body = [[cell.strip() for cell in r] for r in rows[1:]]
-    features = [h for i, h in enumerate(header) if i != t]
-    columns = [[r[i] for r in body] for i in range(len(header))]
-    non_numeric = [header[i] for i in range(len(header))
-                   if i != t and not all(_is_number(v) or v == "" for v in columns[i])]
-    if non_numeric:
-        raise DataError(f"{path}: non-numeric feature columns {non_numeric}; encode them as "
-                        "numbers or drop them")
-    X = np.array([[_to_float(v) for v in columns[i]] for i in range(len(header)) if i != t],
-                 dtype=np.float64).T
-    raw_y = columns[t]
-    if any(v == "" for v in raw_y):
-        raise DataError(f"{path}: the target column {target!r} has empty cells")
-    y = np.array([float(v) for v in raw_y]) if all(_is_number(v) for v in raw_y) \
-        else np.array(raw_y)
-    if y.dtype.kind == "f" and np.all(y == np.round(y)) and len(np.unique(y)) <= 20:
-        y = y.astype(np.int64)
-    return X, y, features
-
-
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _to_float(text):
-    return math.nan if text == "" else float(text)
+def _load_table(path, target):
+    table = read_table(path)
+    X, y = features_and_target(table, target, os.path.basename(path))
+    return X, y, [str(c) for c in X.columns]
 
 
 def load_dataset(spec, target=None, task=None) -> Dataset:
-    """Load a bundled set by name, a CSV (``target`` names the label column) or an
-    ``.npz`` holding ``X`` and ``y``.
+    """Load a bundled set by name, a table — ``.csv`` or ``.parquet`` (``target`` names
+    the label column), read by :func:`fitwell.tabular.read_table` — or an ``.npz``
+    holding ``X`` and ``y``.
 
     Raises
     ------
@@ -152,8 +104,8 @@ def load_dataset(spec, target=None, task=None) -> Dataset:
             raise DataError(f"data {spec!r} is neither a file nor a bundled dataset "
                             f"({', '.join(BUNDLED)})")
         name = os.path.basename(spec)
-        if spec.endswith(".csv"):
-            X, y, features = _load_csv(spec, target)
+        if spec.endswith((".csv", ".parquet")):
+            X, y, features = _load_table(spec, target)
             target_name = target
         elif spec.endswith(".npz"):
             try:
@@ -175,8 +127,8 @@ def load_dataset(spec, target=None, task=None) -> Dataset:
             features = [f"x{i}" for i in range(X.shape[1])]
             target_name = "y"
         else:
-            raise DataError(f"{spec}: unsupported data file; use a .csv (with --target) or an "
-                            ".npz with X and y")
+            raise DataError(f"{spec}: unsupported data file; use a .csv or .parquet (with "
+                            "--target) or an .npz with X and y")
         task = task or infer_task(y)
     _check_finite(X, y, name)
     if len(X) < 10:
@@ -189,13 +141,19 @@ def classic_split(dataset: Dataset, test_size=0.2, validation_fraction=0.2, rand
                   scale=True) -> Split:
     """The classic walkthrough's split: ``test_size`` of the rows for testing, then
     ``validation_fraction`` of the rest for validation, both with ``random_state``;
-    a ``StandardScaler`` fitted on the training part only when ``scale``."""
+    a ``StandardScaler`` fitted on the training part only when ``scale``. A table
+    (``DataFrame``) is always encoded, by a :class:`~fitwell.tabular.TablePreprocessor`
+    fitted on the training part (standardising its numeric columns when ``scale``),
+    which ``Split.scaler`` then holds."""
     X_rest, X_test, y_rest, y_test = train_test_split(
         dataset.X, dataset.y, test_size=test_size, random_state=random_state)
     X_train, X_val, y_train, y_val = train_test_split(
         X_rest, y_rest, test_size=validation_fraction, random_state=random_state)
     scaler = None
-    if scale:
+    if is_table(dataset.X):
+        scaler = tabular_preprocessor(dataset.X, scale=scale).fit(X_train)
+        X_train, X_val, X_test = (scaler.transform(a) for a in (X_train, X_val, X_test))
+    elif scale:
         from sklearn.preprocessing import StandardScaler
 
         scaler = StandardScaler().fit(X_train)

@@ -10,7 +10,10 @@ never execute code):
 * ``classes`` — the class labels of a classifier;
 * ``history/<column>`` — the per-epoch history;
 * ``scaler/mean``, ``scaler/scale`` — a ``StandardScaler`` saved in front of the
-  estimator, when the model is such a pipeline.
+  estimator, when the model is such a pipeline;
+* ``tabular/<name>`` plus the header's ``tabular`` entry — a fitted
+  :class:`~fitwell.tabular.TablePreprocessor` in front of the estimator (columns,
+  kinds, medians, scaler statistics, categories; see :mod:`fitwell.tabular.store`).
 
 A truncated or tampered file, a file of another format version, or one that is
 not a fitwell model is refused with a :class:`ModelFileError` naming the problem.
@@ -29,6 +32,8 @@ import numpy as np
 from ._version import __version__
 from .errors import ModelFileError
 from .estimator import FitwellClassifier, FitwellRegressor
+from .tabular import TablePreprocessor
+from .tabular.store import from_plain, to_plain
 from .training.history import History
 
 __all__ = ["save", "load", "read_metadata", "ModelFileError", "FORMAT_VERSION"]
@@ -84,23 +89,46 @@ def _unplain(value):
 
 
 def _split_pipeline(model):
-    """``(scaler or None, estimator)`` from an estimator or a scaler + estimator pipeline."""
+    """``(preprocessing or None, estimator)`` from an estimator or a pipeline of a
+    ``StandardScaler`` or a :class:`~fitwell.tabular.TablePreprocessor` and an estimator."""
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
     if isinstance(model, Pipeline):
         steps = [step for _, step in model.steps]
-        if len(steps) == 2 and isinstance(steps[0], StandardScaler):
+        if len(steps) == 2 and isinstance(steps[0], StandardScaler | TablePreprocessor):
             return steps[0], steps[1]
-        raise ModelFileError("save accepts a fitwell estimator or a Pipeline of StandardScaler "
+        raise ModelFileError("save accepts a fitwell estimator or a Pipeline of a "
+                             "StandardScaler or fitwell.tabular_pipeline's preprocessing "
                              "followed by a fitwell estimator")
     return None, model
 
 
+def _store_table_preprocessing(preprocessing, header, arrays):
+    """Put a fitted TablePreprocessor into the header and arrays under ``tabular``."""
+    spec, plain = to_plain(preprocessing)
+    header["tabular"] = spec
+    arrays.update({f"tabular/{name}": value for name, value in plain.items()})
+
+
+def _restore_table_preprocessing(path, header, arrays, n_features):
+    """The TablePreprocessor stored by :func:`_store_table_preprocessing` (its arrays
+    are taken out of ``arrays``), checked against the network's input width."""
+    plain = {name[len("tabular/"):]: arrays.pop(name) for name in list(arrays)
+             if name.startswith("tabular/")}
+    preprocessing = from_plain(header["tabular"], plain)
+    width = len(preprocessing.get_feature_names_out())
+    if width != n_features:
+        raise ModelFileError(f"{path!r}: the table preprocessing gives {width} features, the "
+                             f"network takes {n_features}")
+    return preprocessing
+
+
 def save(model, path, metadata=None) -> None:
     """Write a fitted :class:`~fitwell.FitwellClassifier` or
-    :class:`~fitwell.FitwellRegressor` — alone or after a fitted ``StandardScaler``
-    in a ``Pipeline`` — to ``path`` (a ``.npz`` file).
+    :class:`~fitwell.FitwellRegressor` — alone or after a fitted ``StandardScaler`` or
+    :class:`~fitwell.tabular.TablePreprocessor` in a ``Pipeline`` — to ``path`` (a
+    ``.npz`` file).
 
     Parameters that cannot be stored as data (callback objects, augmenter
     objects, a ``RandomState``) are left out rather than pickled. ``metadata`` is a
@@ -141,7 +169,9 @@ def save(model, path, metadata=None) -> None:
         header["label_type"] = estimator._label_binarizer.y_type_
     else:
         header["y_1d"] = bool(estimator._y_1d)
-    if scaler is not None:
+    if isinstance(scaler, TablePreprocessor):
+        _store_table_preprocessing(scaler, header, arrays)
+    elif scaler is not None:
         arrays["scaler/mean"] = np.asarray(scaler.mean_, dtype=np.float64)
         arrays["scaler/scale"] = np.asarray(scaler.scale_, dtype=np.float64)
     header["metadata"] = _json_value(metadata or {})
@@ -199,7 +229,7 @@ def read_metadata(path) -> dict:
 
 def load(path):
     """Read a model written by :func:`save`: the fitted estimator, or the
-    ``Pipeline(StandardScaler, estimator)`` it was saved as."""
+    ``Pipeline(StandardScaler or TablePreprocessor, estimator)`` it was saved as."""
     try:
         return _load(path)
     except (KeyError, TypeError, IndexError, AttributeError) as exc:
@@ -236,6 +266,8 @@ def _load(path):
             from exc
     fitted = {k: _unplain(v) for k, v in header["fitted"].items()}
     n_features = int(fitted["n_features_in_"])
+    if "tabular" in header:
+        scaler = _restore_table_preprocessing(path, header, arrays, n_features)
     n_outputs = int(fitted["n_outputs_"])
     if isinstance(estimator, FitwellClassifier):
         from sklearn.preprocessing import LabelBinarizer

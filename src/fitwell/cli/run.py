@@ -15,6 +15,9 @@ from ..experiments import fit_and_evaluate
 from ..io import load, read_metadata, save
 from ..recipe import dump_recipe, load_recipe, with_image_shape
 from ..report import write_report
+from ..tabular import TablePreprocessor, is_table, read_table
+from ..tabular.columns import as_numbers
+from ..tabular.read import TABLE_SUFFIXES
 from .arguments import (
     UsageError,
     add_data_arguments,
@@ -165,15 +168,30 @@ def _load_model(path):
     return load(path), read_metadata(path)
 
 
+def _takes_table(model) -> bool:
+    """Whether the model begins with a table's preprocessing (it reads raw columns)."""
+    steps = getattr(model, "steps", None)
+    return bool(steps) and isinstance(steps[0][1], TablePreprocessor)
+
+
 def _load_model_and_data(args, need_target):
     model, metadata = _load_model(args.model)
     target = args.target or metadata.get("target")
-    if args.data.endswith(".csv") and not need_target:
+    is_file_table = args.data.endswith(TABLE_SUFFIXES)
+    if is_file_table and not need_target:
         dataset = _load_features_only(args.data, target)
     else:
-        if args.data.endswith(".csv") and target is None:
+        if is_file_table and target is None:
             raise DataError(f"{args.data}: name the target column with --target")
         dataset = load_dataset(args.data, target=target, task=metadata.get("task"))
+    if _takes_table(model):
+        if not is_table(dataset.X):
+            columns = list(model.steps[0][1].feature_names_in_)
+            raise DataError(f"{dataset.name}: the model was trained on a table with the columns "
+                            f"{columns}; give a .csv or .parquet file with them")
+        return model, dataset, metadata  # the preprocessing names any missing column
+    if is_table(dataset.X):
+        dataset.X = _numeric_matrix(dataset.X, dataset.name)
     expected = getattr(model, "n_features_in_", None)
     if expected is not None and dataset.X.shape[1] != expected:
         trained_on = metadata.get("data", "its data")
@@ -183,25 +201,22 @@ def _load_model_and_data(args, need_target):
     return model, dataset, metadata
 
 
+def _numeric_matrix(table, name):
+    """A table's cells as numbers, for a model saved without table preprocessing."""
+    X = as_numbers(table)
+    if np.isnan(X).any():
+        raise DataError(f"{name}: contains empty cells, which this model (saved without table "
+                        "preprocessing) cannot take; fill them in")
+    return X
+
+
 def _load_features_only(path, target):
-    """A CSV for prediction: every column a feature, except the target if present."""
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            header = next(csv.reader(handle), [])
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read the file ({exc})") from None
-    header = [h.strip() for h in header]
-    if target in header:
-        return load_dataset(path, target=target)
-    try:
-        data = np.genfromtxt(path, delimiter=",", skip_header=1, dtype=np.float64, ndmin=2)
-    except ValueError as exc:
-        raise DataError(f"{path}: not a numeric CSV ({exc})") from None
-    if data.size == 0:
-        raise DataError(f"{path}: no data rows")
-    if not np.all(np.isfinite(data)):
-        raise DataError(f"{path}: contains NaN, empty or non-numeric cells")
-    return Dataset(data, np.zeros(len(data)), "unknown", os.path.basename(path), header)
+    """A table for prediction: every column a feature, except the target if present."""
+    table = read_table(path)
+    if target in table.columns:
+        table = table.drop(columns=[target])
+    return Dataset(table, np.zeros(len(table)), "unknown", os.path.basename(path),
+                   [str(c) for c in table.columns])
 
 
 def cmd_evaluate(args, console):
