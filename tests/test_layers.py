@@ -24,7 +24,10 @@ DEPENDS_ON = {
     "nn": {"foundation"},
     "optim": {"foundation"},
     "training": {"nn", "optim"},
-    "data": {"nn", "optim"},
+    # tables are read and encoded (pandas, scikit-learn) with nothing of fitwell but the
+    # foundation, so that data (reading), io (storing) and export all build on them
+    "tabular": {"foundation"},
+    "data": {"nn", "optim", "tabular"},
     "verdict": {"nn", "optim"},
     "testing": {"nn", "optim"},
     "estimator": {"training", "data"},
@@ -32,8 +35,10 @@ DEPENDS_ON = {
     "recipe": {"estimator", "io"},
     "report": {"recipe", "verdict"},
     "experiments": {"recipe", "verdict"},
-    "cli": {"experiments", "report", "testing"},
-    "api": {"cli", "estimator", "io"},
+    # export reads fitted models (and their table preprocessing) as io does
+    "export": {"io"},
+    "cli": {"experiments", "report", "testing", "export"},
+    "api": {"cli", "estimator", "io", "export"},
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "FitwellError", "ParameterError", "DataError", "RecipeError", "ModelFileError",
-    "ExperimentError", "StorageError",
+    "ExperimentError", "StorageError", "ExportError",
 ]
 
 
@@ -40,3 +40,7 @@ class ExperimentError(FitwellError):
 
 class StorageError(FitwellError):
     """The experiment storage cannot be opened or used."""
+
+
+class ExportError(FitwellError):
+    """A model cannot be exported as asked (not fitted, unsupported, no onnx package)."""

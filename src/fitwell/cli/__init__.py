@@ -1,8 +1,8 @@
 """The ``fitwell`` command: one parser, one handler per subcommand.
 
-Each group of subcommands (:mod:`.run`, :mod:`.tools`, :mod:`.experiment`) registers its
-parsers and handlers through :func:`build_parser`; :func:`main` dispatches on the
-handler and owns the exit codes:
+Each group of subcommands (:mod:`.run`, :mod:`.tools`, :mod:`.experiment`,
+:mod:`.export`) registers its parsers and handlers through :func:`build_parser`;
+:func:`main` dispatches on the handler and owns the exit codes:
 
 * 0 — success;
 * 2 — the user's input is wrong: a usage error, or an error of the
@@ -20,14 +20,14 @@ import traceback
 
 from .._version import __version__
 from ..errors import FitwellError
-from . import experiment, run, tools
+from . import experiment, export, run, tools
 from .arguments import Parser, UsageError, add_noise_options
 from .console import Console
 
 __all__ = ["main", "build_parser"]
 
 #: the groups of subcommands, in the order ``fitwell --help`` lists them
-GROUPS = (run, tools, experiment)
+GROUPS = (run, tools, experiment, export)
 
 #: where an unexpected error should be reported
 BUG_REPORTS = "the fitwell issue tracker, with the output of the same command run with --verbose"
