@@ -104,8 +104,17 @@ def _split_pipeline(model):
     return None, model
 
 
-def _store_table_preprocessing(preprocessing, header, arrays):
+def _check_width(path, preprocessing, n_features):
+    """The preprocessing's output must be the network's input."""
+    width = len(preprocessing.get_feature_names_out())
+    if width != n_features:
+        raise ModelFileError(f"{path!r}: the table preprocessing gives {width} features, the "
+                             f"network takes {n_features}")
+
+
+def _store_table_preprocessing(preprocessing, estimator, header, arrays):
     """Put a fitted TablePreprocessor into the header and arrays under ``tabular``."""
+    _check_width("save", preprocessing, estimator.n_features_in_)
     spec, plain = to_plain(preprocessing)
     header["tabular"] = spec
     arrays.update({f"tabular/{name}": value for name, value in plain.items()})
@@ -117,10 +126,7 @@ def _restore_table_preprocessing(path, header, arrays, n_features):
     plain = {name[len("tabular/"):]: arrays.pop(name) for name in list(arrays)
              if name.startswith("tabular/")}
     preprocessing = from_plain(header["tabular"], plain)
-    width = len(preprocessing.get_feature_names_out())
-    if width != n_features:
-        raise ModelFileError(f"{path!r}: the table preprocessing gives {width} features, the "
-                             f"network takes {n_features}")
+    _check_width(path, preprocessing, n_features)
     return preprocessing
 
 
@@ -170,7 +176,7 @@ def save(model, path, metadata=None) -> None:
     else:
         header["y_1d"] = bool(estimator._y_1d)
     if isinstance(scaler, TablePreprocessor):
-        _store_table_preprocessing(scaler, header, arrays)
+        _store_table_preprocessing(scaler, estimator, header, arrays)
     elif scaler is not None:
         arrays["scaler/mean"] = np.asarray(scaler.mean_, dtype=np.float64)
         arrays["scaler/scale"] = np.asarray(scaler.scale_, dtype=np.float64)

@@ -1,6 +1,6 @@
 """What each column of a table is, and its cells converted for the encoders.
 
-Kinds: *numeric* (numbers), *boolean* (``True``/``False``, any case), *categorical*
+Kinds: *numeric* (numbers, also in a column of Python objects), *boolean* (``True``/``False``, any case), *categorical*
 (text with at most ``max_categories`` distinct values). A missing cell is ``NaN``,
 ``None``, ``pd.NA`` or a blank string. The converters are the first step of each
 branch of the :class:`~fitwell.tabular.TablePreprocessor`, so a table read at
@@ -35,6 +35,13 @@ def _is_boolean(values) -> bool:
                                            in _TRUE | _FALSE) for v in values)
 
 
+def _is_numeric(values) -> bool:
+    """Whether every value of an object column is a number (or text of one)."""
+    import pandas as pd
+
+    return pd.to_numeric(values, errors="coerce").notna().all()
+
+
 def column_kinds(X, max_categories=MAX_CATEGORIES) -> dict:
     """``{"numeric": [...], "boolean": [...], "categorical": [...], "missing": [...]}``:
     the feature columns of ``X`` by kind, in table order, and those with gaps.
@@ -62,7 +69,7 @@ def column_kinds(X, max_categories=MAX_CATEGORIES) -> dict:
             kinds["missing"].append(name)
         if column.dtype.kind == "b" or (column.dtype.kind == "O" and _is_boolean(present)):
             kinds["boolean"].append(name)
-        elif column.dtype.kind in "iuf":
+        elif column.dtype.kind in "iuf" or _is_numeric(present):
             kinds["numeric"].append(name)
         elif present.map(str).nunique() > max_categories:
             wide.append(f"{name} ({present.map(str).nunique()} values)")

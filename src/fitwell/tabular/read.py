@@ -117,6 +117,12 @@ def features_and_target(table, target, name="table"):
         raise DataError(f"{name}: the only column is the target {target!r}; a table needs "
                         "feature columns too")
     y = column.to_numpy()
+    if y.dtype.kind == "O" and not any(isinstance(v, bool | np.bool_) for v in y):
+        import pandas as pd
+
+        numbers = pd.to_numeric(column, errors="coerce")
+        if numbers.notna().all():  # numbers held as Python objects
+            y = numbers.to_numpy(np.float64)
     if y.dtype.kind == "f" and np.all(y == np.round(y)) and len(np.unique(y)) <= 20:
         y = y.astype(np.int64)
     elif y.dtype.kind not in "biuf":

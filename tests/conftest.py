@@ -1,0 +1,52 @@
+"""Fixtures shared across test folders: a penguins-like table (text categories, empty
+cells, a boolean column), as the classic Palmer penguins data looks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+#: per species: bill length, bill depth, flipper length, body mass
+_SPECIES = {"Adelie": (38.8, 18.3, 190.0, 3700.0), "Chinstrap": (48.8, 18.4, 196.0, 3730.0),
+            "Gentoo": (47.5, 15.0, 217.0, 5080.0)}
+
+
+def penguins_table(n=300, seed=0, gaps=8) -> pd.DataFrame:
+    """``n`` penguins: species (the target), island and sex (text), four measurements,
+    tagged (True/False), year; ``gaps`` empty cells in bill length, body mass, sex and
+    tagged."""
+    rng = np.random.default_rng(seed)
+    species = rng.choice(list(_SPECIES), n)
+    island = np.where(species == "Gentoo", "Biscoe",
+                      np.where(species == "Chinstrap", "Dream",
+                               rng.choice(["Biscoe", "Dream", "Torgersen"], n)))
+    means = np.array([_SPECIES[s] for s in species])
+    table = pd.DataFrame({
+        "species": species, "island": island,
+        "bill_length_mm": (means[:, 0] + rng.normal(0, 2.5, n)).round(1),
+        "bill_depth_mm": (means[:, 1] + rng.normal(0, 1.0, n)).round(1),
+        "flipper_length_mm": (means[:, 2] + rng.normal(0, 6.0, n)).round(0),
+        "body_mass_g": (means[:, 3] + rng.normal(0, 400.0, n)).round(0),
+        "sex": rng.choice(["male", "female"], n),
+        "tagged": rng.choice([True, False], n),
+        "year": rng.choice([2007, 2008, 2009], n),
+    })
+    for column in ("bill_length_mm", "body_mass_g", "sex", "tagged"):
+        table[column] = table[column].astype(object)
+        table.loc[rng.choice(n, gaps, replace=False), column] = None
+    return table
+
+
+@pytest.fixture(scope="session")
+def penguins_csv(tmp_path_factory):
+    """The penguins table written as a CSV file, missing cells as ``NA``."""
+    path = tmp_path_factory.mktemp("penguins") / "penguins.csv"
+    penguins_table().to_csv(path, index=False, na_rep="NA")
+    return path
+
+
+@pytest.fixture(scope="session")
+def penguins():
+    """:func:`penguins_table`, to build tables of other sizes and seeds."""
+    return penguins_table
