@@ -1,7 +1,8 @@
 """What each column of a table is, and its cells converted for the encoders.
 
-Kinds: *numeric* (numbers, also in a column of Python objects), *boolean* (``True``/``False``, any case), *categorical*
-(text with at most ``max_categories`` distinct values). A missing cell is ``NaN``,
+Kinds: *numeric* (numbers, also in a column of Python objects), *boolean*
+(``True``/``False``, any case), *categorical* (text with at most ``max_categories``
+distinct values). A missing cell is ``NaN``,
 ``None``, ``pd.NA`` or a blank string. The converters are the first step of each
 branch of the :class:`~fitwell.tabular.TablePreprocessor`, so a table read at
 prediction time gets the same clear errors as the training table.
