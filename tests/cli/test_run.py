@@ -129,17 +129,21 @@ def test_missing_recipe():
 
 def test_bad_csv(quick_recipe, tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("a,b,label\n1,2,0\n3,4\n5,6,1\n")
+    path.write_text("a,b,label\n1,2,0\n3,4,1,9\n5,6,1\n")
     assert_input_error(fitwell("train", quick_recipe, "--data", path, "--target", "label"),
                        "line 3")
-
-
-def test_non_numeric_feature_column(quick_recipe, tmp_path):
-    path = tmp_path / "text.csv"
-    rows = "\n".join(f"{i},red,{i % 2}" for i in range(20))
-    path.write_text("a,colour,label\n" + rows + "\n")
+    path.write_text("a,b,label\n1,2,0\n3,4\n5,6,1\n")  # a short row: its target is empty
     assert_input_error(fitwell("train", quick_recipe, "--data", path, "--target", "label"),
-                       "colour")
+                       "target column 'label' has 1 empty cells")
+
+
+def test_free_text_feature_column(quick_recipe, tmp_path):
+    """Text categories are features now (tests/cli/test_tables.py); free text is not."""
+    path = tmp_path / "text.csv"
+    rows = "\n".join(f"{i},bird number {i},{i % 2}" for i in range(60))
+    path.write_text("a,name,label\n" + rows + "\n")
+    assert_input_error(fitwell("train", quick_recipe, "--data", path, "--target", "label"),
+                       "text columns ['name (60 values)']")
 
 
 def test_unknown_target_column(quick_recipe, tmp_path):
@@ -149,11 +153,13 @@ def test_unknown_target_column(quick_recipe, tmp_path):
                        "price", "label")
 
 
-def test_nan_in_data(quick_recipe, tmp_path):
-    path = tmp_path / "nan.csv"
-    path.write_text("a,b,label\n" + "\n".join(f"{i},{'nan' if i == 3 else i},{i % 2}"
+def test_infinity_in_data(quick_recipe, tmp_path):
+    """Gaps (``nan``, empty) are imputed now; an infinite value is refused."""
+    path = tmp_path / "inf.csv"
+    path.write_text("a,b,label\n" + "\n".join(f"{i},{'inf' if i == 3 else i},{i % 2}"
                                                for i in range(20)) + "\n")
-    assert_input_error(fitwell("train", quick_recipe, "--data", path, "--target", "label"), "NaN")
+    assert_input_error(fitwell("train", quick_recipe, "--data", path, "--target", "label"),
+                       "column 'b' has an infinite value in row 3")
 
 
 def test_malformed_toml(tmp_path):

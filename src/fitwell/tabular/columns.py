@@ -85,6 +85,11 @@ def column_kinds(X, max_categories=MAX_CATEGORIES) -> dict:
     return kinds
 
 
+def _label(index):
+    """A row's index label as the user wrote it (``3``, not ``np.int64(3)``)."""
+    return repr(index.item() if isinstance(index, np.generic) else index)
+
+
 def _frame(X):
     import pandas as pd
 
@@ -92,7 +97,8 @@ def _frame(X):
 
 
 def as_numbers(X):
-    """The columns as ``float64`` (missing → NaN); text or infinity is a clear error."""
+    """The columns as ``float64`` (missing → NaN); text or infinity is a clear error naming
+    the column and the row (the table's index: the data row of a file, from 0)."""
     import pandas as pd
 
     X = _frame(X)
@@ -102,11 +108,13 @@ def as_numbers(X):
         values = pd.to_numeric(column.where(~missing), errors="coerce").to_numpy(np.float64)
         bad = np.isnan(values) & ~missing
         if bad.any():
-            raise DataError(f"column {name!r} holds numbers, but row {int(np.argmax(bad))} has "
-                            f"{column.iloc[int(np.argmax(bad))]!r}; fix or empty that cell")
+            at = int(np.argmax(bad))
+            raise DataError(f"column {name!r} holds numbers, but row {_label(column.index[at])} "
+                            f"has {column.iloc[at]!r}; fix or empty that cell")
         if np.isinf(values).any():
+            at = int(np.argmax(np.isinf(values)))
             raise DataError(f"column {name!r} has an infinite value in row "
-                            f"{int(np.argmax(np.isinf(values)))}; give finite numbers")
+                            f"{_label(column.index[at])}; give finite numbers")
         out[:, j] = values
     return out
 
@@ -122,8 +130,9 @@ def as_booleans(X):
                 continue
             text = str(value).strip().lower()
             if text not in _TRUE | _FALSE | {"1", "0", "1.0", "0.0"}:
-                raise DataError(f"column {name!r} holds True/False, but row {i} has "
-                                f"{value!r}; fix or empty that cell")
+                raise DataError(f"column {name!r} holds True/False, but row "
+                                f"{_label(column.index[i])} has {value!r}; fix or empty that "
+                                "cell")
             out[i, j] = 1.0 if text in _TRUE | {"1", "1.0"} else 0.0
     return out
 
