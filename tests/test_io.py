@@ -205,8 +205,13 @@ def test_added_or_removed_array_refused(saved, tmp_path):
 def test_wrong_format_version_refused(saved, tmp_path):
     bad = _rewrite(saved, tmp_path / "v99.npz", lambda arrays: _set_header(arrays,
                                                                             format_version=99))
-    with pytest.raises(ModelFileError, match="format version 99.*reads version 1"):
+    with pytest.raises(ModelFileError, match="format version 99.*reads version 2 only"):
         fitwell.load(bad)
+    old = _rewrite(saved, tmp_path / "v1.npz", lambda arrays: _set_header(arrays,
+                                                                           format_version=1))
+    with pytest.raises(ModelFileError, match="format version 1,.*version 1 files have no header "
+                                             "checksum"):
+        fitwell.load(old)
 
 
 def test_foreign_npz_and_other_files_refused(saved, tmp_path):

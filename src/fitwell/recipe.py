@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from sklearn.utils._param_validation import InvalidParameterError, validate_parameter_constraints
 
+from ._files import write_text
 from .errors import RecipeError
 from .estimator import FitwellClassifier, FitwellRegressor
 
@@ -263,6 +264,5 @@ def dump_recipe(params, path=None, name=None, description=None, comment=None) ->
     if comment:
         text = "".join(f"# {line}\n" for line in comment.splitlines()) + text
     if path is not None:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        write_text(path, text)
     return text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .._files import atomic_write
 from .definition import Experiment
 from .stats import summarize
 from .storage import safe_url
@@ -163,7 +164,7 @@ def write_csv(path, rows, columns) -> str:
     """Write ``rows`` (dicts) restricted to ``columns`` as CSV; return ``path``."""
     import csv
 
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with atomic_write(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for row in rows:

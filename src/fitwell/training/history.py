@@ -6,6 +6,7 @@ import csv
 import io
 import math
 
+from .._files import write_text
 from ..errors import ParameterError
 
 __all__ = ["History"]
@@ -64,8 +65,7 @@ class History:
         writer.writerows(self._rows)
         text = buffer.getvalue()
         if path is not None:
-            with open(path, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+            write_text(path, text, newline="")
         return text
 
     @classmethod
