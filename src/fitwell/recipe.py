@@ -245,7 +245,8 @@ def _toml_value(value):
 
 
 def dump_recipe(params, path=None, name=None, description=None, comment=None) -> str:
-    """Write ``params`` as a recipe (TOML) and return the text."""
+    """Write ``params`` as a recipe (TOML) to ``path`` (if given, atomically) and return
+    the text."""
     import tomli_w
 
     document = {}

@@ -161,7 +161,8 @@ def format_cell(mean, std, width=12) -> str:
 
 
 def write_csv(path, rows, columns) -> str:
-    """Write ``rows`` (dicts) restricted to ``columns`` as CSV; return ``path``."""
+    """Write ``rows`` (dicts) restricted to ``columns`` as CSV, atomically; return
+    ``path``."""
     import csv
 
     with atomic_write(path, "w", newline="", encoding="utf-8") as handle:

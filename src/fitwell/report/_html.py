@@ -122,7 +122,7 @@ def document(title, body, *, css, head=()) -> str:
 
 
 def write_page(path, page) -> Path:
-    """Write ``page`` to ``path`` as UTF-8; returns the path."""
+    """Write ``page`` to ``path`` as UTF-8, atomically; returns the path."""
     path = Path(path)
     write_text(path, page)
     return path

@@ -170,8 +170,9 @@ def save_figure(display_or_figure, path, *, dpi=150):
     display_or_figure : display or matplotlib.figure.Figure
         Anything with a ``figure_`` attribute, or a figure.
     path : str or os.PathLike
-        Target file; its suffix picks the format (``.png``, ``.svg``, ``.pdf``).
-        Missing parent folders are created.
+        Target file; its suffix picks the format (``.png``, ``.svg``, ``.pdf``;
+        without one, matplotlib's default format and its suffix). Missing parent
+        folders are created; an existing file is replaced atomically.
     dpi : int, default=150
 
     Returns

@@ -58,7 +58,7 @@ class History:
         return {column: self[column] for column in COLUMNS}
 
     def to_csv(self, path=None) -> str:
-        """Write the history as CSV to ``path`` (if given) and return the text."""
+        """Write the history as CSV to ``path`` (if given, atomically) and return the text."""
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
