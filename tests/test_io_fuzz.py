@@ -145,7 +145,7 @@ def _with_header(members, header, seal) -> bytes:
     return _archive(members)
 
 
-@FUZZ
+@settings(FUZZ, max_examples=150)
 @given(data=st.data(), seal=st.booleans())
 def test_header_edits_refused(model_file, data, seal):
     """An unsealed edit fails the checksum; a sealed one (checksum recomputed) is either
@@ -200,7 +200,7 @@ _DESCRS = st.sampled_from(["<f8", "<f4", "|u1", "<i8", "|O", "<U1000000000", "|V
                            "|b1", ">f8"])
 
 
-@FUZZ
+@settings(FUZZ, max_examples=100)
 @given(data=st.data(), shape=_SHAPES, descr=_DESCRS, fortran=st.booleans())
 def test_npy_headers_inside_the_archive_refused(model_file, data, shape, descr, fortran):
     """A member whose ``.npy`` header declares another shape or dtype than it was saved
