@@ -3,6 +3,8 @@ foreign file refused with a ModelFileError."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import zipfile
 
@@ -205,8 +207,13 @@ def test_added_or_removed_array_refused(saved, tmp_path):
 def test_wrong_format_version_refused(saved, tmp_path):
     bad = _rewrite(saved, tmp_path / "v99.npz", lambda arrays: _set_header(arrays,
                                                                             format_version=99))
-    with pytest.raises(ModelFileError, match="format version 99.*reads version 1"):
+    with pytest.raises(ModelFileError, match="format version 99.*reads version 2 only"):
         fitwell.load(bad)
+    old = _rewrite(saved, tmp_path / "v1.npz", lambda arrays: _set_header(arrays,
+                                                                           format_version=1))
+    with pytest.raises(ModelFileError, match="format version 1,.*version 1 files have no header "
+                                             "checksum"):
+        fitwell.load(old)
 
 
 def test_foreign_npz_and_other_files_refused(saved, tmp_path):
@@ -233,6 +240,71 @@ def test_foreign_npz_and_other_files_refused(saved, tmp_path):
         header=np.frombuffer(b"\xff{not json", dtype=np.uint8)))
     with pytest.raises(ModelFileError, match="the model header is corrupt"):
         fitwell.load(not_json)
+
+
+def test_a_consistent_hand_edit_of_the_header_is_detected(saved, tmp_path):
+    """Parameters edited in the header (nothing else touched) fail the header checksum."""
+    bad = _rewrite(saved, tmp_path / "edited.npz", lambda arrays: _set_header(
+        arrays, params={**_header(arrays)["params"], "alpha": 0.5}))
+    with pytest.raises(ModelFileError, match="was modified: its header fails its checksum"):
+        fitwell.load(bad)
+    unsealed = _rewrite(saved, tmp_path / "unsealed.npz",
+                        lambda arrays: arrays.pop("header_sha256"))
+    with pytest.raises(ModelFileError, match="its header fails its checksum"):
+        fitwell.load(unsealed)
+
+
+def _header(arrays):
+    return json.loads(arrays["header"].tobytes().decode("utf-8"))
+
+
+def _sealed(arrays, **fields):
+    """Edit the header and recompute its checksum, as a deliberate edit would."""
+    _set_header(arrays, **fields)
+    digest = hashlib.sha256(arrays["header"].tobytes()).hexdigest().encode("ascii")
+    arrays["header_sha256"] = np.frombuffer(digest, dtype=np.uint8)
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda h: {"fitted": {**h["fitted"], "n_features_in_": int(1e11)}},
+     "declares layer widths \\[100000000000, 16, 3\\]"),
+    (lambda h: {"params": {**h["params"], "hidden_layer_sizes": [int(1e10)]}},
+     "declares layer widths \\[4, 10000000000, 3\\]"),
+    (lambda h: {"params": {**h["params"], "hidden_layer_sizes": [4096]}},
+     "declares a 4 x 4096 layer, but the stored network holds only"),
+    (lambda h: {"params": {**h["params"], "hidden_layer_sizes": [1] * 100}},
+     "declares 101 layers, but the stored network holds only"),
+    (lambda h: {"shapes": {**h["shapes"], "classes": [2**40, 8]}},
+     "array 'classes' has shape \\(3,\\), its header declares \\[1099511627776, 8\\]"),
+], ids=["n_features_in_", "hidden_layer_sizes", "wide-layer", "many-layers", "shapes"])
+def test_huge_declared_widths_are_refused_before_anything_is_built(saved, tmp_path, edit,
+                                                                   message):
+    """Even behind a valid checksum, the header's sizes are checked against what is stored
+    before anything of that size is allocated."""
+    bad = _rewrite(saved, tmp_path / "huge.npz",
+                   lambda arrays: _sealed(arrays, **edit(_header(arrays))))
+    with pytest.raises(ModelFileError, match=message):
+        fitwell.load(bad)
+
+
+def test_a_huge_npy_shape_inside_the_archive_is_refused_unallocated(saved, tmp_path):
+    with zipfile.ZipFile(saved) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    stream = io.BytesIO(members["state/0.weight.npy"])
+    np.lib.format.read_magic(stream)
+    np.lib.format.read_array_header_1_0(stream)
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f4", "fortran_order": False, "shape": (2**40, 8)})
+    members["state/0.weight.npy"] = header.getvalue() + members["state/0.weight.npy"][
+        stream.tell():]
+    bad = tmp_path / "huge_npy.npz"
+    with zipfile.ZipFile(bad, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ModelFileError, match="array 'state/0.weight' declares shape "
+                                             "\\(1099511627776, 8\\) of float32"):
+        fitwell.load(bad)
 
 
 def test_save_refuses_unfitted_and_foreign_estimators(tmp_path):

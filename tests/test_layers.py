@@ -16,7 +16,7 @@ import pytest
 PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "src" / "fitwell"
 
 #: the modules that import no other fitwell layer
-FOUNDATION = {"_version", "errors", "_validation", "_threads", "_jit"}
+FOUNDATION = {"_version", "errors", "_validation", "_threads", "_jit", "_files"}
 
 #: layer -> the layers it may import directly (the arrows of DESIGN.md's picture)
 DEPENDS_ON = {

@@ -1,11 +1,13 @@
 """Model files: one ``.npz`` of plain arrays plus a JSON header — never a pickle.
 
-Layout of the archive (read with ``allow_pickle=False``, so loading a file can
-never execute code):
+Layout of the archive (format version 2; every member a ``.npy`` array of numbers or
+strings, never objects, so loading a file can never execute code):
 
 * ``header`` — UTF-8 JSON as a ``uint8`` array: format name and version, the
   estimator class and its parameters, the fitted attributes that are not arrays,
-  the layer shapes, and a SHA-256 digest of every array;
+  the layer shapes, and the shape and SHA-256 digest of every other array;
+* ``header_sha256`` — the SHA-256 of the header's bytes (hex, as ``uint8``), so the
+  header, and through its digests every array, is covered by a checksum;
 * ``state/<name>`` — the network's parameters and buffers (``"0.weight"``, ...);
 * ``classes`` — the class labels of a classifier;
 * ``history/<column>`` — the per-epoch history;
@@ -15,20 +17,28 @@ never execute code):
   :class:`~fitwell.tabular.TablePreprocessor` in front of the estimator (columns,
   kinds, medians, scaler statistics, categories; see :mod:`fitwell.tabular.store`).
 
-A truncated or tampered file, a file of another format version, or one that is
-not a fitwell model is refused with a :class:`ModelFileError` naming the problem.
+Reading checks before it allocates: each member's declared dtype and shape against
+the bytes the archive holds for it and against :data:`MAX_TOTAL_BYTES`, then the
+header's checksum, the arrays' digests and shapes, and the network widths the header
+declares against the stored network. A truncated, tampered or inflated file, a file
+of another format version (version 1 files, written before the header had a
+checksum, are refused), or one that is not a fitwell model is refused with a
+:class:`ModelFileError` naming the problem — never another exception.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import math
 import os
 import zipfile
 import zlib
 
 import numpy as np
 
+from ._files import atomic_write
 from ._version import __version__
 from .errors import ModelFileError
 from .estimator import FitwellClassifier, FitwellRegressor
@@ -39,7 +49,16 @@ from .training.history import History
 __all__ = ["save", "load", "read_metadata", "ModelFileError", "FORMAT_VERSION"]
 
 FORMAT_NAME = "fitwell-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: the most members and the most array bytes a model file may hold: far beyond any
+#: network fitwell trains, far below what would exhaust a machine's memory
+MAX_MEMBERS = 10_000
+MAX_TOTAL_BYTES = 2**31
+#: the widest layer (input, hidden or output) a model file may declare
+MAX_WIDTH = 2**24
+_HEADER_CHECKSUM = "header_sha256"
+_STORED_KINDS = "biufU"  # booleans, integers, floats, strings: never objects
+_CHUNK = 1 << 20
 _FITTED_SCALARS = ("n_features_in_", "n_outputs_", "n_layers_", "out_activation_", "n_iter_",
                    "t_", "loss_", "best_loss_", "best_validation_score_", "best_epoch_",
                    "diverged_")
@@ -136,9 +155,14 @@ def save(model, path, metadata=None) -> None:
     :class:`~fitwell.tabular.TablePreprocessor` in a ``Pipeline`` — to ``path`` (a
     ``.npz`` file).
 
-    Parameters that cannot be stored as data (callback objects, augmenter
-    objects, a ``RandomState``) are left out rather than pickled. ``metadata`` is a
+    Nothing is pickled. Callbacks steer training only and are left out; a
+    ``RandomState`` is stored as ``random_state=None``; any other parameter that is
+    not plain data (an augmenter object, say) is refused with a
+    :class:`ModelFileError` — give it by name instead. ``metadata`` is a
     JSON-serialisable dict kept in the header (see :func:`read_metadata`).
+
+    The file is written atomically: to a temporary file in the same folder, then
+    renamed over ``path``, so a failure at any point leaves an existing file as it was.
     """
     scaler, estimator = _split_pipeline(model)
     if not isinstance(estimator, FitwellClassifier | FitwellRegressor):
@@ -183,48 +207,146 @@ def save(model, path, metadata=None) -> None:
     header["metadata"] = _json_value(metadata or {})
     header["shapes"] = {k: list(v.shape) for k, v in arrays.items()}
     header["digests"] = {k: _digest(v) for k, v in arrays.items()}
-    arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    text = json.dumps(header).encode("utf-8")
+    arrays["header"] = np.frombuffer(text, dtype=np.uint8)
+    arrays[_HEADER_CHECKSUM] = np.frombuffer(hashlib.sha256(text).hexdigest().encode("ascii"),
+                                             dtype=np.uint8)
     path = os.fspath(path)
-    with open(path, "wb") as handle:
+    with atomic_write(path, "wb") as handle:
         np.savez_compressed(handle, **arrays)
 
 
 def _read(path):
+    """``(header, arrays)`` of a model file, every check passed: readable archive of
+    plain ``.npy`` members within the size limits, a fitwell header of this format
+    version whose checksum holds, and stored arrays that match the header's digests
+    and shapes."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise ModelFileError(f"model file {path!r} does not exist")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
+        with zipfile.ZipFile(path) as archive:
+            arrays = _read_members(path, archive)
+    except ModelFileError:
+        raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
-            NotImplementedError) as exc:  # zlib / NotImplementedError: corrupt members
+            NotImplementedError, RuntimeError) as exc:  # corrupt, encrypted or odd members
         raise ModelFileError(f"{path!r} is not a readable fitwell model file (truncated or not an "
                              f".npz archive: {exc})") from exc
+    header = _read_header(path, arrays)
+    _check_arrays(path, header, arrays)
+    return header, arrays
+
+
+def _read_members(path, archive) -> dict:
+    """Every member of the archive as an array, each size checked before it is read."""
+    members = archive.infolist()
+    if len(members) > MAX_MEMBERS:
+        raise ModelFileError(f"{path!r} holds {len(members)} members; a model file holds at most "
+                             f"{MAX_MEMBERS}")
+    arrays, raw, total = {}, [], 0
+    for member in members:
+        name = member.filename[:-len(".npy")] if member.filename.endswith(".npy") \
+            else member.filename
+        if name in arrays:
+            raise ModelFileError(f"{path!r}: member {name!r} is stored twice")
+        with archive.open(member) as stream:
+            array = _read_npy(path, name, stream, member.file_size, MAX_TOTAL_BYTES - total)
+        if array is None:
+            raw.append(name)
+            continue
+        arrays[name] = array
+        total += array.nbytes
+    if raw:
+        raise ModelFileError(f"{path!r} is not a fitwell model file: members {sorted(raw)} are "
+                             "not .npy arrays")
+    return arrays
+
+
+def _read_npy(path, name, stream, stored_size, budget):
+    """One ``.npy`` member (``None`` if it is not one), its declared dtype and shape
+    checked against the bytes the archive says it holds and against ``budget`` before
+    any memory is set aside; the memory then grows only with the data actually read."""
+    try:
+        version = np.lib.format.read_magic(stream)
+    except ValueError:
+        return None
+    if version not in ((1, 0), (2, 0)):
+        raise ModelFileError(f"{path!r}: array {name!r} has .npy format version {version}")
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+        else np.lib.format.read_array_header_2_0
+    try:
+        shape, fortran_order, dtype = read_header(stream)
+    except (ValueError, TypeError, SyntaxError) as exc:
+        raise ModelFileError(f"{path!r}: array {name!r} has a corrupt .npy header ({exc})") \
+            from exc
+    if dtype.kind not in _STORED_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        raise ModelFileError(f"{path!r}: array {name!r} has dtype {dtype}; a model file stores "
+                             "plain numbers and strings only")
+    size = math.prod(shape) * dtype.itemsize
+    if size > budget or size > MAX_TOTAL_BYTES:
+        raise ModelFileError(f"{path!r}: array {name!r} declares shape {shape} of {dtype} "
+                             f"({size} bytes), beyond the {MAX_TOTAL_BYTES} bytes a model file "
+                             "may hold")
+    if stored_size != stream.tell() + size:
+        raise ModelFileError(f"{path!r}: array {name!r} declares shape {shape} of {dtype} "
+                             f"({size} bytes) but the archive stores "
+                             f"{stored_size - stream.tell()} bytes for it")
+    data = bytearray()
+    while len(data) < size:
+        chunk = stream.read(min(size - len(data), _CHUNK))
+        if not chunk:
+            break
+        data += chunk
+    if len(data) != size or stream.read(1):  # reading to the end checks the CRC
+        raise ModelFileError(f"{path!r}: array {name!r} is truncated or longer than its shape "
+                             f"{shape}")
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
+
+
+def _read_header(path, arrays) -> dict:
+    """The JSON header, checked: a fitwell model of this format version whose header
+    checksum holds (it is taken out of ``arrays``, with its checksum)."""
     if "header" not in arrays:
         raise ModelFileError(f"{path!r} is an .npz archive but not a fitwell model (no header)")
-    raw = sorted(name for name, value in arrays.items() if not isinstance(value, np.ndarray))
-    if raw:  # np.load hands back members that are not .npy data as bytes
-        raise ModelFileError(f"{path!r} is not a fitwell model file: members {raw} are not "
-                             ".npy arrays")
+    raw = arrays.pop("header")
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise ModelFileError(f"{path!r}: the model header is corrupt (a {raw.dtype} array of "
+                             f"shape {raw.shape}, not bytes)")
+    text = raw.tobytes()
     try:
-        header = json.loads(arrays.pop("header").tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        header = json.loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError, digits
         raise ModelFileError(f"{path!r}: the model header is corrupt ({exc})") from exc
     if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
         raise ModelFileError(f"{path!r} is not a fitwell model file")
     version = header.get("format_version")
     if version != FORMAT_VERSION:
-        raise ModelFileError(f"{path!r} has model format version {version}, this fitwell "
-                             f"({__version__}) reads version {FORMAT_VERSION}; re-save the model "
-                             "with a matching fitwell")
-    digests = header.get("digests", {})
-    if set(digests) != set(arrays):
+        raise ModelFileError(f"{path!r} has model format version {version!r}, this fitwell "
+                             f"({__version__}) reads version {FORMAT_VERSION} only; re-save the "
+                             "model with the fitwell that reads it (version 1 files have no "
+                             "header checksum and are not read)")
+    checksum = arrays.pop(_HEADER_CHECKSUM, None)
+    if checksum is None or checksum.dtype != np.uint8 or \
+            checksum.tobytes() != hashlib.sha256(text).hexdigest().encode("ascii"):
+        raise ModelFileError(f"{path!r} was modified: its header fails its checksum")
+    return header
+
+
+def _check_arrays(path, header, arrays) -> None:
+    """Every stored array against the header: the same names, digests and shapes."""
+    digests, shapes = header.get("digests"), header.get("shapes")
+    if not isinstance(digests, dict) or not isinstance(shapes, dict):
+        raise ModelFileError(f"{path!r}: the model header lists no array digests or shapes")
+    if set(digests) != set(arrays) or set(shapes) != set(arrays):
         raise ModelFileError(f"{path!r} was modified: its arrays do not match its header "
                              f"(expected {sorted(digests)}, found {sorted(arrays)})")
     for name, array in arrays.items():
+        if shapes[name] != list(array.shape):
+            raise ModelFileError(f"{path!r}: array {name!r} has shape {array.shape}, its header "
+                                 f"declares {shapes[name]}")
         if _digest(array) != digests[name]:
             raise ModelFileError(f"{path!r} was modified: array {name!r} fails its checksum")
-    return header, arrays
 
 
 def read_metadata(path) -> dict:
@@ -235,12 +357,44 @@ def read_metadata(path) -> dict:
 
 def load(path):
     """Read a model written by :func:`save`: the fitted estimator, or the
-    ``Pipeline(StandardScaler or TablePreprocessor, estimator)`` it was saved as."""
+    ``Pipeline(StandardScaler or TablePreprocessor, estimator)`` it was saved as.
+
+    Raises
+    ------
+    ModelFileError
+        For any file that is not a whole, unmodified fitwell model file of this format
+        version, naming the problem.
+    """
     try:
         return _load(path)
-    except (KeyError, TypeError, IndexError, AttributeError) as exc:
+    except ModelFileError:
+        raise
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError, OverflowError) as exc:
         raise ModelFileError(f"{os.fspath(path)!r}: the model header is incomplete or corrupt "
                              f"({type(exc).__name__}: {exc})") from exc
+
+
+def _check_network_widths(path, estimator, fitted, arrays) -> tuple[int, int]:
+    """``(n_features, n_outputs)`` declared by the header, checked — with the hidden
+    widths — against :data:`MAX_WIDTH` and against the values the stored network holds,
+    before a network of those widths is built."""
+    hidden = estimator.hidden_layer_sizes
+    hidden = list(hidden) if isinstance(hidden, tuple | list) else [hidden]
+    widths = [fitted.get("n_features_in_"), *hidden, fitted.get("n_outputs_")]
+    state = [array for name, array in arrays.items() if name.startswith("state/")]
+    if len(widths) - 1 > len(state):
+        raise ModelFileError(f"{path!r}: the header declares {len(widths) - 1} layers, but the "
+                             f"stored network holds only {len(state)} arrays")
+    if any(isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= MAX_WIDTH
+           for w in widths):
+        raise ModelFileError(f"{path!r}: the header declares layer widths {widths}; each must be "
+                             f"an integer from 1 to {MAX_WIDTH}")
+    stored = sum(array.size for array in state)
+    for n_in, n_out in itertools.pairwise(widths):
+        if n_in * n_out > stored:
+            raise ModelFileError(f"{path!r}: the header declares a {n_in} x {n_out} layer, but "
+                                 f"the stored network holds only {stored} values")
+    return widths[0], widths[-1]
 
 
 def _load(path):
@@ -271,10 +425,9 @@ def _load(path):
         raise ModelFileError(f"{path!r}: parameters do not fit this fitwell version ({exc})") \
             from exc
     fitted = {k: _unplain(v) for k, v in header["fitted"].items()}
-    n_features = int(fitted["n_features_in_"])
+    n_features, n_outputs = _check_network_widths(path, estimator, fitted, arrays)
     if "tabular" in header:
         scaler = _restore_table_preprocessing(path, header, arrays, n_features)
-    n_outputs = int(fitted["n_outputs_"])
     if isinstance(estimator, FitwellClassifier):
         from sklearn.preprocessing import LabelBinarizer
 
@@ -283,7 +436,7 @@ def _load(path):
             classes = classes.astype(object)
         binarizer = LabelBinarizer()
         if header["label_type"] == "multilabel-indicator":
-            binarizer.fit(np.eye(max(len(classes), 2), dtype=int)[:, :len(classes)])
+            binarizer.fit(np.eye(2, len(classes), dtype=int))  # its width: the classes
         else:
             binarizer.fit(classes)
         estimator._label_binarizer = binarizer

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from sklearn.utils._param_validation import InvalidParameterError, validate_parameter_constraints
 
+from ._files import write_text
 from .errors import RecipeError
 from .estimator import FitwellClassifier, FitwellRegressor
 
@@ -244,7 +245,8 @@ def _toml_value(value):
 
 
 def dump_recipe(params, path=None, name=None, description=None, comment=None) -> str:
-    """Write ``params`` as a recipe (TOML) and return the text."""
+    """Write ``params`` as a recipe (TOML) to ``path`` (if given, atomically) and return
+    the text."""
     import tomli_w
 
     document = {}
@@ -263,6 +265,5 @@ def dump_recipe(params, path=None, name=None, description=None, comment=None) ->
     if comment:
         text = "".join(f"# {line}\n" for line in comment.splitlines()) + text
     if path is not None:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        write_text(path, text)
     return text

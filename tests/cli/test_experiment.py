@@ -124,6 +124,17 @@ def test_a_bad_grid_is_refused_before_any_trial(capsys, tmp_path, data, grid, fr
     assert not (tmp_path / "study.db").exists()
 
 
+def test_sweep_production_over_weight_decay_runs(capsys, tmp_path):
+    """The issue's command: production sets solver="adamw", so weight_decay may be swept."""
+    run = fitwell_here(capsys, "sweep", "production", "--data", "iris", "--grid",
+                       "weight_decay=0.01,0.1", "--seeds", "1", "--set", "max_iter=3",
+                       "--set", "hidden_layer_sizes=[8]", "--no-report", "--out", str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    best = tomllib.loads((tmp_path / "best_recipe.toml").read_text())
+    assert best["solver"] == "adamw" and best["weight_decay"] in (0.01, 0.1)
+    assert "weight_decay" in (tmp_path / "summary.csv").read_text().splitlines()[0]
+
+
 def test_a_bad_storage_url_is_refused(capsys, tmp_path, data):
     common = ("sweep", "baseline", "--data", data, "--out", str(tmp_path))
     _one_line_error(fitwell_here(capsys, *common, "--storage", "nonsense"),

@@ -211,3 +211,40 @@ def test_model_file_that_is_not_a_model(tmp_path):
 def test_predict_with_wrong_feature_count(trained):
     assert_input_error(fitwell("predict", trained / "model.npz", "--data", "iris", "--out",
                                os.devnull), "features")
+
+
+def test_a_predict_that_fails_mid_write_leaves_the_old_predictions(trained, tmp_path,
+                                                                   monkeypatch, capsys):
+    """The command writes through the atomic writer: a full disk during the write leaves
+    the predictions file a user already had byte for byte."""
+    from fitwell import _files
+    from fitwell.cli import main
+
+    out = tmp_path / "predictions.csv"
+    out.write_text("prediction\nthe old run\n")
+
+    class FullDisk:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def write(self, data):
+            self.handle.write(data[:5])
+            raise OSError(28, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+    real_open = open
+    monkeypatch.setattr(_files, "open", lambda *a, **k: FullDisk(real_open(*a, **k)),
+                        raising=False)
+    code = main(["predict", str(trained / "model.npz"), "--data", "wine", "--out", str(out)])
+    capsys.readouterr()
+    assert code != 0
+    assert out.read_text() == "prediction\nthe old run\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["predictions.csv"]

@@ -103,3 +103,14 @@ def test_bad_grids_are_refused_before_anything_runs(tmp_path, small_digits):
     with pytest.raises(SpaceError, match="needs --search tpe"):
         run_sweep(TINY, small_digits, ["dropout=0:0.5"], seeds=1, out=str(tmp_path))
     assert not (tmp_path / "study.db").exists()
+
+
+def test_a_sweep_over_the_production_recipes_weight_decay_runs(tmp_path, small_digits):
+    """weight_decay is valid with the production recipe's solver="adamw": the trials run
+    and the best recipe keeps both."""
+    result = run_sweep("production", small_digits, ["weight_decay=0.01,0.1"], seeds=1,
+                       overrides=["max_iter=3", "hidden_layer_sizes=[8]"], out=str(tmp_path))
+    assert result.n_complete == 2
+    assert sorted(row["overrides"]["weight_decay"] for row in result.rows) == [0.01, 0.1]
+    best = result.best_params()
+    assert best["solver"] == "adamw" and best["weight_decay"] in (0.01, 0.1)

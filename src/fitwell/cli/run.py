@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 
+from .._files import atomic_write
 from ..data import DataError, Dataset, classic_split, load_dataset
 from ..errors import ModelFileError
 from ..experiments import fit_and_evaluate
@@ -108,7 +109,7 @@ def cmd_demo(args, console):
         f"gap is {'smaller' if smaller_gap else 'not smaller'} ({runs[1].gap:.1f} vs "
         f"{runs[0].gap:.1f} points)")
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "metrics.json"), "w", encoding="utf-8") as handle:
+    with atomic_write(os.path.join(args.out, "metrics.json"), encoding="utf-8") as handle:
         json.dump([r.metrics() for r in runs], handle, indent=2)
     if not args.no_report:
         intro = ("The same 128-unit network trained twice on scikit-learn's digits: once plain, "
@@ -144,7 +145,7 @@ def cmd_train(args, console):
     metadata = {"task": dataset.task, "target": dataset.target_name, "data": dataset.name,
                 "features": dataset.feature_names, "recipe": recipe.name}
     save(model, os.path.join(out, "model.npz"), metadata=metadata)
-    with open(os.path.join(out, "metrics.json"), "w", encoding="utf-8") as handle:
+    with atomic_write(os.path.join(out, "metrics.json"), encoding="utf-8") as handle:
         json.dump({**run.metrics(), "data": dataset.name, "recipe": recipe.source,
                    "overrides": {k: v if not isinstance(v, tuple) else list(v)
                                  for k, v in recipe.overrides.items()}},
@@ -247,7 +248,7 @@ def cmd_predict(args, console):
     directory = os.path.dirname(args.out)
     if directory:
         os.makedirs(directory, exist_ok=True)
-    with open(args.out, "w", newline="", encoding="utf-8") as handle:
+    with atomic_write(args.out, newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         for row in np.asarray(values):

@@ -15,7 +15,6 @@ import os
 from dataclasses import dataclass
 
 from ..errors import ExperimentError
-from ..recipe import validate_params
 from .definition import Configuration, Experiment
 from .fit_one import make_estimator
 from .inputs import resolve_inputs, resolve_seeds
@@ -30,6 +29,7 @@ from .results import (
     trial_records,
     write_csv,
 )
+from .space import apply_overrides
 from .stats import format_effect, paired_differences, summarize, verdict
 
 __all__ = ["Technique", "TECHNIQUES", "techniques_used", "AblationResult", "plan_ablation",
@@ -117,8 +117,8 @@ def build_ablation(inputs, seeds=5) -> Experiment:
             plain.update(technique.off)
         configs.append(Configuration("plain", "plain (all removed)", plain))
     for config in configs:  # every variant must be a valid recipe before anything runs
-        validate_params({**inputs.params, **validate_params(config.overrides, task=inputs.task)},
-                        task=inputs.task, source=f"ablation variant {config.label!r}")
+        apply_overrides(inputs.params, config.overrides, task=inputs.task,
+                        source=f"ablation variant {config.label!r}")
     return Experiment(kind="ablation", recipe_name=inputs.recipe_name, base_params=inputs.params,
                       seeds=resolve_seeds(seeds), task=inputs.task, split=inputs.split,
                       data_name=inputs.data_name, data_hash=inputs.data_hash,

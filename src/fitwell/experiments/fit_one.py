@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from sklearn.exceptions import ConvergenceWarning
 
 from ..estimator import FitwellClassifier, FitwellRegressor
-from ..recipe import CLASSIFIER_ONLY_KEYS, validate_params, with_image_shape
+from ..recipe import CLASSIFIER_ONLY_KEYS, with_image_shape
 from ..training.history import History
 from ..verdict import Verdict, diagnose, finite_or_none
+from .space import apply_overrides
 
 __all__ = ["RunResult", "make_estimator", "fit_and_evaluate", "fit_unit"]
 
@@ -97,8 +98,8 @@ def fit_unit(experiment, overrides, seed, name="run") -> dict:
     """Fit one unit of ``experiment``: its recipe with ``overrides`` (raw values) and
     ``random_state=seed``; return the trial's user attributes (scores, epochs, the
     verdict and the learning curves, non-finite values as ``None``)."""
-    params = dict(experiment.base_params)
-    params.update(validate_params(overrides, task=experiment.task, source=name))
+    params = apply_overrides(experiment.base_params, overrides, task=experiment.task,
+                             source=name)
     params["random_state"] = int(seed)
     params = with_image_shape(params, experiment.image_shape)
     run = fit_and_evaluate(params, experiment.split, task=experiment.task, name=name)

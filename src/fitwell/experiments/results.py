@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .._files import atomic_write
 from .definition import Experiment
 from .stats import summarize
 from .storage import safe_url
@@ -160,10 +161,11 @@ def format_cell(mean, std, width=12) -> str:
 
 
 def write_csv(path, rows, columns) -> str:
-    """Write ``rows`` (dicts) restricted to ``columns`` as CSV; return ``path``."""
+    """Write ``rows`` (dicts) restricted to ``columns`` as CSV, atomically; return
+    ``path``."""
     import csv
 
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with atomic_write(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for row in rows:

@@ -3,8 +3,8 @@ checked against the estimator before anything trains.
 
 Values are read as TOML, like ``--set`` (``dropout=0,0.1,0.3``,
 ``hidden_layer_sizes=[64],[128,64]``, ``normalization=batch,none``), and kept in
-that raw form: it is JSON-ready, goes into the study as is, and is normalised by
-:func:`fitwell.recipe.validate_params` when a trial runs.
+that raw form: it is JSON-ready, goes into the study as is, and is normalised —
+together with the recipe it belongs to — by :func:`apply_overrides` when a trial runs.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..recipe import RecipeError, parse_override, validate_params
 
 __all__ = ["Range", "SpaceError", "parse_grid", "grid_configurations", "validate_space",
-           "config_label"]
+           "apply_overrides", "config_label"]
 
 #: keys a sweep sets itself, so a grid may not
 _RESERVED = {"random_state": "seeds are chosen with --seeds, not a grid over random_state",
@@ -130,37 +130,36 @@ def grid_configurations(grid) -> list[dict]:
             for combo in itertools.product(*(grid[k] for k in keys))]
 
 
+def apply_overrides(base_params, overrides, task="classification", source="--grid") -> dict:
+    """``base_params`` with ``overrides`` (raw values) applied, the overrides normalised
+    and checked together with the recipe they belong to — a grid value may need the
+    recipe's other settings (``weight_decay`` needs the recipe's ``solver="adamw"``).
+
+    Raises
+    ------
+    SpaceError
+        Naming the parameter and the value (``source`` says where they came from).
+    """
+    try:
+        merged = validate_params({**base_params, **overrides}, task=task, source=source)
+    except RecipeError as exc:
+        raise SpaceError(str(exc)) from None
+    return {**base_params, **{k: merged[k] for k in overrides if k in merged}}
+
+
 def validate_space(base_params, grid, task="classification"):
-    """Check every grid value, alone and combined with the recipe, before any trial.
+    """Check every value of ``grid`` with the recipe it belongs to, before any trial:
+    every combination of a grid of lists; for a search, every combination of the lists
+    with each range's low and high ends.
 
     Raises
     ------
     SpaceError
         Naming the parameter and the value.
     """
-    for key, values in grid.items():
-        probes = [values.low, values.high] if isinstance(values, Range) else values
-        for value in probes:
-            try:
-                validate_params({key: value}, task=task, source=f"--grid {key}")
-            except RecipeError as exc:
-                raise SpaceError(str(exc)) from None
-    if all(not isinstance(v, Range) for v in grid.values()):
-        for config in grid_configurations(grid):
-            _validate_combined(base_params, config, task)
-    else:
-        fixed = {k: v for k, v in grid.items() if not isinstance(v, Range)}
-        for config in grid_configurations(fixed):
-            _validate_combined(base_params, config, task)
-
-
-def _validate_combined(base_params, config, task):
-    normalised = validate_params(config, task=task, source="--grid")
-    try:
-        validate_params({**base_params, **normalised}, task=task,
-                        source=f"the recipe with {config_label(config)}")
-    except RecipeError as exc:
-        raise SpaceError(str(exc)) from None
+    ends = {k: [v.low, v.high] if isinstance(v, Range) else v for k, v in grid.items()}
+    for config in grid_configurations(ends):
+        apply_overrides(base_params, config, task, source=f"--grid {config_label(config)}")
 
 
 def _short(value):

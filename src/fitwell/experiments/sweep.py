@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 
 from ..errors import ExperimentError
-from ..recipe import dump_recipe, validate_params
+from ..recipe import dump_recipe
 from .definition import Configuration, Experiment
 from .inputs import resolve_inputs, resolve_seeds
 from .plan import Plan, execute_plan, plan_experiment
@@ -28,6 +28,7 @@ from .results import (
 )
 from .space import (
     SpaceError,
+    apply_overrides,
     config_label,
     grid_configurations,
     parse_grid,
@@ -69,8 +70,8 @@ class SweepResult(ExperimentResult):
         """Estimator parameters of the chosen configuration (the recipe's seed kept)."""
         if self.best is None:
             raise ExperimentError("no configuration completed; there is nothing to choose")
-        return {**self.experiment.base_params,
-                **validate_params(self.best["overrides"], task=self.experiment.task)}
+        return apply_overrides(self.experiment.base_params, self.best["overrides"],
+                               task=self.experiment.task, source=self.best["label"])
 
     def summary_rows(self) -> tuple[list, list]:
         """``(rows, columns)`` of the summary: one row per configuration, best first, with

@@ -17,13 +17,11 @@ the graph.
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from .._files import write_bytes
 from .._version import __version__
 from ..errors import DataError, ExportError
 from ..estimator import FitwellClassifier, FitwellRegressor
@@ -152,24 +150,8 @@ def to_onnx(model, path=None, *, opset=OPSET):
                        onnx.helper.make_opsetid("ai.onnx.ml", ML_OPSET)])
     onnx.checker.check_model(proto, full_check=True)
     if path is not None:
-        _write(proto.SerializeToString(), os.fspath(path))
+        write_bytes(path, proto.SerializeToString())
     return proto
-
-
-def _write(data, path):
-    """Write ``data`` to ``path`` atomically: a temporary file beside it, then replace."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".fitwell-", suffix=".onnx")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
 
 
 def onnx_inputs(model, X) -> dict:

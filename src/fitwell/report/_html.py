@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._files import write_text
+
 __all__ = ["Markup", "Cell", "Row", "escape", "element", "table", "bullets", "png_figure",
            "document", "write_page"]
 
@@ -120,7 +122,7 @@ def document(title, body, *, css, head=()) -> str:
 
 
 def write_page(path, page) -> Path:
-    """Write ``page`` to ``path`` as UTF-8; returns the path."""
+    """Write ``page`` to ``path`` as UTF-8, atomically; returns the path."""
     path = Path(path)
-    path.write_text(page, encoding="utf-8")
+    write_text(path, page)
     return path

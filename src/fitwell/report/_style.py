@@ -16,6 +16,7 @@ import io
 import sys
 from pathlib import Path
 
+from .._files import atomic_write
 from ..errors import ParameterError
 
 __all__ = ["COLORS", "VERDICT_COLORS", "INK", "SOFT_INK", "GRID", "EDGE", "styled",
@@ -169,19 +170,24 @@ def save_figure(display_or_figure, path, *, dpi=150):
     display_or_figure : display or matplotlib.figure.Figure
         Anything with a ``figure_`` attribute, or a figure.
     path : str or os.PathLike
-        Target file; its suffix picks the format (``.png``, ``.svg``, ``.pdf``).
-        Missing parent folders are created.
+        Target file; its suffix picks the format (``.png``, ``.svg``, ``.pdf``;
+        without one, matplotlib's default format and its suffix). Missing parent
+        folders are created; an existing file is replaced atomically.
     dpi : int, default=150
 
     Returns
     -------
     pathlib.Path
     """
+    import matplotlib
+
     figure = _figure_of(display_or_figure, "save_figure")
     path = Path(path)
+    if not path.suffix:  # as matplotlib does for a file name: the default format's suffix
+        path = path.with_name(f"{path.name}.{matplotlib.rcParams['savefig.format']}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with styled():
-        figure.savefig(path, dpi=dpi, facecolor="white")
+    with styled(), atomic_write(path, "wb") as handle:
+        figure.savefig(handle, format=path.suffix[1:].lower(), dpi=dpi, facecolor="white")
     return path
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import math
 
+from .._files import write_text
 from ..errors import ParameterError
 
 __all__ = ["History"]
@@ -57,15 +58,14 @@ class History:
         return {column: self[column] for column in COLUMNS}
 
     def to_csv(self, path=None) -> str:
-        """Write the history as CSV to ``path`` (if given) and return the text."""
+        """Write the history as CSV to ``path`` (if given, atomically) and return the text."""
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(self._rows)
         text = buffer.getvalue()
         if path is not None:
-            with open(path, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+            write_text(path, text, newline="")
         return text
 
     @classmethod
