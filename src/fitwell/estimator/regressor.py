@@ -91,13 +91,14 @@ class FitwellRegressor(RegressorMixin, BaseFitwell):
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)``; only for stochastic solvers."""
         self._validate_params()
-        if not hasattr(self, "model_"):
-            X, y = validate_data(self, X, y, reset=True, dtype=[np.float64, np.float32],
-                                 multi_output=True, y_numeric=True)
-            y = ravel_column(y)
-            encoded = self._prepare_targets(y, incremental=False)
-            self._initialize(X.shape[1], self._n_outputs_for(encoded), self._seeds())
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def _begin_incremental(self, X, y, classes):
+        X, y = validate_data(self, X, y, reset=True, dtype=[np.float64, np.float32],
+                             multi_output=True, y_numeric=True)
+        y = ravel_column(y)
+        encoded = self._prepare_targets(y, incremental=False)
+        self._initialize(X.shape[1], self._n_outputs_for(encoded), self._seeds())
 
     def predict(self, X):
         """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
