@@ -102,8 +102,15 @@ _REGRESSOR_PARAMS = [name for name in _SPECIFIC if name not in ("class_weight",
                                                                   "label_smoothing")]
 _UNBOUNDED_COUNTS = ("max_iter",)  # a huge valid value would only be slow
 
+def _weighted(*choices):
+    """One of the strategies, each drawn with its weight: ``(weight, strategy)`` pairs
+    (``one_of`` alone would not let valid input dominate)."""
+    pool = [strategy for weight, strategy in choices for _ in range(weight)]
+    return st.sampled_from(pool).flatmap(lambda strategy: strategy)
+
+
 _finite = st.floats(-10, 10, allow_nan=False, width=32)
-_element = st.one_of(_finite, _finite, _finite, st.sampled_from(_SPECIAL))
+_element = _weighted((9, _finite), (1, st.sampled_from(_SPECIAL)))
 
 
 def _matrices(min_rows=0):
@@ -154,11 +161,11 @@ def _param_values(name):
                                            and v > 3)]
     # Mostly the specific (often valid) values, so that calls get past the parameter checks.
     specific = st.sampled_from(_SPECIFIC[name])
-    return st.one_of(specific, specific, specific, st.sampled_from(generic))
+    return _weighted((3, specific), (1, st.sampled_from(generic)))
 
 
 def _params(names):
-    return st.lists(st.sampled_from(names), max_size=3, unique=True).flatmap(
+    return st.lists(st.sampled_from(names), max_size=2, unique=True).flatmap(
         lambda chosen: st.fixed_dictionaries({n: _param_values(n) for n in chosen}))
 
 
@@ -257,24 +264,24 @@ def _coherent(n):
         lambda v: np.array(v, dtype=np.float64).reshape(n, 3))
     odd_x = st.lists(_element, min_size=3 * n, max_size=3 * n).map(
         lambda v: np.array(v, dtype=np.float64).reshape(n, 3))
-    ints = st.lists(st.integers(0, 2), min_size=n, max_size=n)
-    labels = st.one_of(ints, ints, ints,
-                       st.lists(st.sampled_from([0, 1, 2, 2.5, "a", -1.0]), min_size=n,
-                                max_size=n),
-                       st.lists(_element, min_size=n, max_size=n)).map(np.array)
-    weights = st.one_of(st.none(), st.none(), st.lists(
-        st.one_of(st.floats(0, 3, width=32), st.sampled_from([-1.0, 0.0, math.nan, 1e300])),
-        min_size=n, max_size=n).map(np.array))
-    return st.tuples(st.one_of(good_x, good_x, good_x, good_x, odd_x), labels, weights)
+    labels = _weighted(
+        (6, st.lists(st.integers(0, 2), min_size=n, max_size=n)),
+        (1, st.lists(st.sampled_from([0, 1, 2, 2.5, "a", -1.0]), min_size=n, max_size=n)),
+        (1, st.lists(_element, min_size=n, max_size=n))).map(np.array)
+    weights = _weighted((3, st.none()), (1, st.lists(
+        _weighted((5, st.floats(0, 3, width=32)), (1, st.sampled_from([-1.0, 0.0, math.nan,
+                                                                        1e300]))),
+        min_size=n, max_size=n).map(np.array)))
+    return st.tuples(_weighted((4, good_x), (1, odd_x)), labels, weights)
 
 
-_DATA = st.one_of(st.tuples(_X, _Y, _WEIGHTS), *[st.integers(1, 10).flatmap(_coherent)] * 3)
+_DATA = _weighted((1, st.tuples(_X, _Y, _WEIGHTS)), (4, st.integers(2, 12).flatmap(_coherent)))
 
 _CALLS = dict(
     method=st.sampled_from(["fit", "fit", "partial_fit"]),
     data=_DATA,
-    validation_data=st.one_of(st.none(), st.none(), st.none(), st.tuples(_X), st.tuples(_X, _Y),
-                              st.sampled_from(["data", (None, None)])),
+    validation_data=_weighted((6, st.none()), (1, st.tuples(_X)), (1, st.tuples(_X, _Y)),
+                              (1, st.sampled_from(["data", (None, None)]))),
     prefit_solver=st.sampled_from([None, None, "adam", "sgd", "lbfgs"]),
 )
 

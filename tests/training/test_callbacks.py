@@ -599,6 +599,18 @@ def test_progress_bar_writes_to_a_forced_stream():
     assert "fitting" in stream.getvalue()
 
 
+def test_progress_bar_without_validation_data_shows_the_training_loss():
+    # Without validation data the trainer leaves the val_ columns out of the logs.
+    import io
+
+    stream = io.StringIO()
+    trainer = FakeTrainer()
+    trainer.max_epochs = 2
+    drive(ProgressBar(stream=stream, force=True), [1.0, 0.5], column="train_loss",
+          trainer=trainer, validation=False)  # raised KeyError: 'val_loss'
+    assert "training" in stream.getvalue()
+
+
 def test_progress_bar_is_silent_off_a_terminal():
     import io
 

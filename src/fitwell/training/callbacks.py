@@ -352,8 +352,9 @@ class ProgressBar(Callback):
                         disable=not enabled, leave=False, unit="epoch")
 
     def on_epoch_end(self, trainer, logs):
+        # The val_ columns are absent without validation data; NaN ones are left out.
         shown = {k: f"{logs[k]:.4f}" for k in ("train_loss", "val_loss", "val_score")
-                 if logs.get(k) == logs.get(k)}
+                 if k in logs and math.isfinite(logs[k])}
         self.bar.set_postfix(shown, refresh=False)
         self.bar.update(1)
 
