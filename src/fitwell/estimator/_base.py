@@ -321,7 +321,9 @@ class BaseFitwell(BaseEstimator):
         return out
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: object.__getstate__ returns the instance's own __dict__, and popping
+        # from it would take the optimiser from the estimator being pickled.
+        state = dict(super().__getstate__())
         # The optimiser holds views into the model's flat buffer, which pickling
         # cannot keep; a warm start after unpickling begins with a fresh optimiser.
         state.pop("_optimizer", None)
