@@ -79,7 +79,7 @@ def _scripted_run(train_losses, val_scores=None, samples=100, best_epoch=None):
     return StochasticRun(history=history, objective_curve=[v + 0.1 for v in train_losses],
                          epochs=len(train_losses), samples_seen=samples * len(train_losses),
                          best_epoch=best_epoch, restored_epoch=None, diverged=False,
-                         stopped=False, lr_scale=1.0)
+                         stopped=False, lr_scale=1.0, restored_loss=None)
 
 
 def _fresh(early_stopping):

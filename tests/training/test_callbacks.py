@@ -58,8 +58,15 @@ class FakeTrainer:
         self._base_lr = base_lr
         self.lr_scale = 1.0
         self.stop_training = self.diverged = False
-        self.restored_epoch = None
+        self.restored_epoch = self.restored_loss = None
         self.epoch = 0
+        # The training loss of a state, scripted by its w: evaluate() looks it up.
+        self.train_data = ()
+        self.loss_of_state = {}
+
+    def evaluate(self, *data):
+        w = self.model.params["w"][0]
+        return self.loss_of_state.get(w, math.nan if not np.isfinite(w) else abs(w)), NAN
 
     def base_lr(self):
         return self._base_lr
@@ -462,21 +469,40 @@ def test_plateau_rejects_bad_arguments(kwargs, match):
 # -- TerminateOnNaN ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
-def test_terminate_on_nan_stops_warns_and_restores_the_last_finite_epoch(bad):
+def test_terminate_on_nan_stops_warns_and_restores_the_best_epoch(bad):
     callback = TerminateOnNaN()
     trainer = FakeTrainer()
+    trainer.model.params["w"][0] = 9  # the initial state: training loss 9
     callback.on_train_begin(trainer)
-    for epoch in (1, 2):
-        trainer.model.params["w"][0] = epoch
-        callback.on_batch_end(trainer, 0.5)
-        callback.on_epoch_end(trainer, epoch_logs(epoch))
+    for epoch, objective in ((1, 0.5), (2, 0.3), (3, 0.4)):
+        trainer.model.params["w"][0] = epoch  # the state after epoch k has training loss k
+        callback.on_batch_end(trainer, objective)
+        callback.on_epoch_end(trainer, epoch_logs(epoch, train_objective=objective))
     assert not trainer.stop_training
-    trainer.model.params["w"][0] = np.nan  # epoch 3 diverges
+    trainer.model.params["w"][0] = np.nan  # epoch 4 diverges
     callback.on_batch_end(trainer, bad)
     assert trainer.stop_training and trainer.diverged
-    with pytest.warns(DivergenceWarning, match="diverged"):
+    with pytest.warns(DivergenceWarning, match=r"diverged .*restored the state after epoch 2"):
         callback.on_train_end(trainer)
+    # the epoch with the lowest objective, not the last finite one
     assert trainer.model.epoch_of_state == 2
+    assert trainer.restored_epoch == 2 and trainer.restored_loss == 2
+
+
+def test_terminate_on_nan_restores_the_initial_state_when_it_is_better():
+    # After a step of learning rate 1e6 the best epoch's own state may already be
+    # exploded: its training loss decides, not the loss averaged during the epoch.
+    callback = TerminateOnNaN()
+    trainer = FakeTrainer()
+    trainer.model.params["w"][0] = 5
+    callback.on_train_begin(trainer)
+    trainer.model.params["w"][0] = 1e24
+    callback.on_epoch_end(trainer, epoch_logs(1, train_objective=3.0))
+    callback.on_batch_end(trainer, math.inf)
+    with pytest.warns(DivergenceWarning, match="restored the initial state"):
+        callback.on_train_end(trainer)
+    assert trainer.model.epoch_of_state == 5
+    assert trainer.restored_epoch == 0 and trainer.restored_loss == 5
 
 
 def test_terminate_on_nan_in_the_first_epoch_restores_the_initial_state():
@@ -488,22 +514,26 @@ def test_terminate_on_nan_in_the_first_epoch_restores_the_initial_state():
     callback.on_batch_end(trainer, math.nan)
     with pytest.warns(DivergenceWarning):
         callback.on_train_end(trainer)
-    assert trainer.model.epoch_of_state == -7
+    assert trainer.model.epoch_of_state == -7 and trainer.restored_epoch == 0
 
 
-def test_terminate_on_nan_catches_non_finite_parameters_behind_a_finite_loss():
+@pytest.mark.parametrize("where", ["params", "buffers"])
+def test_terminate_on_nan_catches_a_non_finite_state_behind_a_finite_loss(where):
     callback = TerminateOnNaN()
     trainer = FakeTrainer()
+    trainer.model.params["w"][0] = 8
     callback.on_train_begin(trainer)
     trainer.model.params["w"][0] = 1
-    callback.on_epoch_end(trainer, epoch_logs(1))
-    trainer.model.params["w"][0] = np.nan   # the epoch's last step blew up
+    callback.on_epoch_end(trainer, epoch_logs(1, train_objective=0.3))
+    # the epoch's last step blew up (a weight, or a batch norm running statistic) …
+    getattr(trainer.model, where)["w" if where == "params" else "b"][0] = np.nan
     callback.on_batch_end(trainer, 0.3)     # … after its loss was computed
-    callback.on_epoch_end(trainer, epoch_logs(2))
+    callback.on_epoch_end(trainer, epoch_logs(2, train_objective=0.2))
     assert trainer.stop_training and trainer.diverged
     with pytest.warns(DivergenceWarning):
         callback.on_train_end(trainer)
     assert trainer.model.epoch_of_state == 1
+    assert np.isfinite(trainer.model.buffers["b"]).all()
 
 
 def test_terminate_on_nan_leaves_an_early_stopping_restore_alone():
@@ -567,6 +597,18 @@ def test_progress_bar_writes_to_a_forced_stream():
     trainer.max_epochs = 3
     drive(bar, [1.0, 0.5, 0.25], trainer=trainer)
     assert "fitting" in stream.getvalue()
+
+
+def test_progress_bar_without_validation_data_shows_the_training_loss():
+    # Without validation data the trainer leaves the val_ columns out of the logs.
+    import io
+
+    stream = io.StringIO()
+    trainer = FakeTrainer()
+    trainer.max_epochs = 2
+    drive(ProgressBar(stream=stream, force=True), [1.0, 0.5], column="train_loss",
+          trainer=trainer, validation=False)  # raised KeyError: 'val_loss'
+    assert "training" in stream.getvalue()
 
 
 def test_progress_bar_is_silent_off_a_terminal():

@@ -10,15 +10,22 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from .. import optim
-from ..errors import DataError
+from ..errors import DataError, ParameterError
 from ..training import ProgressBar
 from ..training.augment import make_augmenter
+from ..training.callbacks import DivergenceWarning, check_callbacks
 from ..training.history import History
+from ._inputs import check_dtype_range, check_validation_pair
 from ._lbfgs import train_lbfgs
-from ._network import build_network, build_optimizer, build_schedule
+from ._network import build_network, build_optimizer, build_schedule, dropout_rates
 from ._params import (
     PARAMETER_CONSTRAINTS,
     STOCHASTIC_SOLVERS,
@@ -29,6 +36,7 @@ from ._params import (
 )
 from ._stochastic import initial_attributes, record_run, stopping_callback, train_stochastic
 from ._targets import drop_zero_weights, is_classifier_target, ravel_column, validation_split
+from ._transaction import fit_transaction
 
 __all__ = ["BaseFitwell", "has_stochastic_solver"]
 
@@ -83,6 +91,7 @@ class BaseFitwell(BaseEstimator):
         init_rng = np.random.default_rng(seeds[0])
         self._dropout_rng = np.random.default_rng(seeds[1])
         self._shuffle_rng = np.random.default_rng(seeds[2])
+        self._built_architecture = self._architecture(params)
         self.model_, self._linears = build_network(
             n_features, hidden, n_outputs, activation=params.activation,
             dropout=0.0 if params.solver == "lbfgs" else params.dropout,
@@ -101,15 +110,60 @@ class BaseFitwell(BaseEstimator):
 
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None,
              validation_data=None):
+        """Fit as one transaction: everything is checked before the network is built
+        or trained, and a failure at any point (``KeyboardInterrupt`` included)
+        leaves the estimator as it was. A ``KeyboardInterrupt`` *during* training
+        ends training early instead, and the fit completes (see
+        :class:`~fitwell.training.Trainer`)."""
         params = plain_params(self)
         first_pass = not hasattr(self, "model_") or (not params.warm_start and not incremental)
+        with fit_transaction(self, continues=not first_pass):
+            if incremental and first_pass:
+                self._begin_incremental(X, y, classes)
+            self._fit_checked(params, X, y, sample_weight, incremental, classes,
+                              validation_data, first_pass=first_pass and not incremental)
+        return self
+
+    def _begin_incremental(self, X, y, classes):
+        """The first ``partial_fit``: labels and a fresh network."""
+        raise NotImplementedError
+
+    def _architecture(self, params):
+        """What the network's shape depends on, by parameter name."""
+        hidden = hidden_sizes(params.hidden_layer_sizes)
+        dropout = 0.0 if params.solver == "lbfgs" else params.dropout
+        return {"hidden_layer_sizes": tuple(hidden), "activation": params.activation,
+                "normalization": params.normalization,
+                "num_groups": params.num_groups if params.normalization == "group" else None,
+                "dropout": tuple(dropout_rates(dropout, len(hidden))),
+                "dtype": np.dtype(params.dtype).name}
+
+    def _check_continuation(self, params):
+        """A warm start or ``partial_fit`` trains the network it has: its shape must be
+        the one the parameters describe (else the model could not even be saved and
+        loaded), as scikit-learn's MLP also refuses to continue a changed network."""
+        built, wanted = self._built_architecture, self._architecture(params)
+        changed = [name for name in wanted if wanted[name] != built[name]]
+        if changed:
+            what = ", ".join(f"{name} from {built[name]!r} to {wanted[name]!r}"
+                             for name in changed)
+            raise ParameterError(
+                f"{type(self).__name__} cannot continue training (warm_start or partial_fit) a "
+                f"network whose shape changed: {what}. Set warm_start=False to train a new "
+                f"network, or set the parameters back")
+
+    def _fit_checked(self, params, X, y, sample_weight, incremental, classes, validation_data,
+                     first_pass):
         X, y = validate_data(self, X, y, reset=first_pass, dtype=[np.float64, np.float32],
                              multi_output=True, y_numeric=not is_classifier_target(self))
         y = ravel_column(y)
-        X = X.astype(self._dtype, copy=False)
+        check_dtype_range(X, params.dtype, "X", getattr(self, "feature_names_in_", None))
+        X = X.astype(np.dtype(params.dtype), copy=False)
         if X.shape[0] < 2 and not incremental:
             raise DataError(f"{type(self).__name__} needs at least 2 samples to fit, got "
                             f"n_samples={X.shape[0]}")
+        if not first_pass:
+            self._check_continuation(params)
         y_raw = y
         y = self._prepare_targets(y, incremental=not first_pass, classes=classes)
         if sample_weight is not None:
@@ -118,14 +172,22 @@ class BaseFitwell(BaseEstimator):
         sample_weight = self._apply_class_weight(y_raw, sample_weight)
         X, y, y_raw, sample_weight = drop_zero_weights(X, y, y_raw, sample_weight)
         check_combinations(params, self.n_features_in_)
+        user_callbacks = check_callbacks(self.callbacks, type(self).__name__)
+        if validation_data is not None:
+            X_val, y_val = check_validation_pair(validation_data)
+            X_val = validate_data(self, X_val, reset=False, dtype=[np.float64, np.float32])
+            check_dtype_range(X_val, params.dtype, "validation X")
+            X_val = X_val.astype(np.dtype(params.dtype), copy=False)
+            y_val = self._prepare_targets(ravel_column(np.asarray(y_val)), incremental=True)
+            check_consistent_length(X_val, y_val)
+            validation_data = (X_val, y_val)
         seeds = self._seeds()
         if first_pass:
             self._initialize(X.shape[1], self._n_outputs_for(y), seeds)
+        self._check_outputs(y, "y")
         if validation_data is not None:
-            X_val = validate_data(self, validation_data[0], reset=False,
-                                  dtype=[np.float64, np.float32]).astype(self._dtype, copy=False)
-            y_val = self._prepare_targets(np.asarray(validation_data[1]), incremental=True)
-            X_train, y_train, w_train, validation = X, y, sample_weight, (X_val, y_val)
+            self._check_outputs(validation_data[1], "validation y")
+            X_train, y_train, w_train, validation = X, y, sample_weight, validation_data
         elif params.early_stopping and not incremental and params.solver in STOCHASTIC_SOLVERS:
             X_train, y_train, w_train, validation = validation_split(
                 X, y, y_raw, sample_weight, fraction=params.validation_fraction, seed=seeds[3],
@@ -135,13 +197,27 @@ class BaseFitwell(BaseEstimator):
         if params.solver == "lbfgs":
             self._fit_lbfgs(params, X_train, y_train, w_train)
         else:
-            self._fit_stochastic(params, X_train, y_train, w_train, validation, incremental)
-        return self
+            self._fit_stochastic(params, X_train, y_train, w_train, validation, incremental,
+                                 user_callbacks)
 
-    def _fit_stochastic(self, params, X, y, sample_weight, validation, incremental):
+    def _check_outputs(self, y, name):
+        """Encoded targets must have the network's number of outputs."""
+        columns = 1 if y.ndim == 1 else y.shape[1]
+        expected = 1 if y.ndim == 1 else self.n_outputs_
+        if columns != expected:
+            raise DataError(f"{name} has {columns} columns but the fitted network has "
+                            f"{self.n_outputs_} outputs; a warm start or partial_fit needs "
+                            "targets of the shape of the first fit (or warm_start=False)")
+
+    def _fit_stochastic(self, params, X, y, sample_weight, validation, incremental,
+                        user_callbacks):
         n = X.shape[0]
         batch_size = batch_size_for(params.batch_size, n)
-        if self._optimizer is None:
+        spec = (params.solver, params.momentum, params.nesterovs_momentum, params.beta_1,
+                params.beta_2, params.epsilon, params.weight_decay)
+        if self._optimizer is None or self._optimizer_spec != spec:
+            # A warm start keeps the optimiser's state unless its definition changed.
+            self._optimizer_spec = spec
             self._optimizer = build_optimizer(
                 params.solver, self.model_.params, lr=params.learning_rate_init,
                 momentum=params.momentum, nesterovs_momentum=params.nesterovs_momentum,
@@ -172,7 +248,7 @@ class BaseFitwell(BaseEstimator):
                 restore_best=params.restore_best_weights and stop_on_validation))
         if params.verbose:
             callbacks.append(ProgressBar(force=True, description=type(self).__name__))
-        callbacks.extend(self.callbacks or ())
+        callbacks.extend(user_callbacks)
         run = train_stochastic(
             self.model_, X, y, loss=loss, score=score, optimizer=self._optimizer,
             schedule=schedule, schedule_interval=interval, plateau_monitor=plateau_monitor,
@@ -198,8 +274,13 @@ class BaseFitwell(BaseEstimator):
         self.n_iter_ = run.n_iter
         self.loss_ = run.loss
         self.best_epoch_ = self.n_iter_
-        self.diverged_ = False
-        if not run.converged:
+        self.diverged_ = run.diverged
+        if run.diverged:
+            warnings.warn(f"lbfgs diverged (non-finite objective or weights) after "
+                          f"{self.n_iter_} iterations; the model keeps its starting state "
+                          f"(loss {run.loss:.4g}). Scale the data, raise alpha or use "
+                          "dtype='float64'.", DivergenceWarning, stacklevel=3)
+        elif not run.converged:
             warnings.warn(f"lbfgs failed to converge after {self.n_iter_} iterations: "
                           f"{run.message}. Increase max_iter or scale the data.",
                           ConvergenceWarning, stacklevel=3)
@@ -219,13 +300,30 @@ class BaseFitwell(BaseEstimator):
 
     def _forward(self, X, fused=True):
         """The network's outputs for ``X``; ``fused`` folds batch norm (equal up to
-        rounding; ``decision_function_raw`` keeps ``model_``'s exact outputs)."""
+        rounding; ``decision_function_raw`` keeps ``model_``'s exact outputs).
+
+        Depends only on fitted attributes, never on parameters set since the fit.
+        Values the network's dtype cannot hold are refused, and so are outputs that
+        overflow inside the network: an answer is finite or an error.
+        """
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return self.model_.predict(X.astype(self._dtype, copy=False), fold_batch_norm=fused)
+        dtype = self._linears[0].params["weight"].dtype
+        check_dtype_range(X, dtype, "X", getattr(self, "feature_names_in_", None))
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self.model_.predict(X.astype(dtype, copy=False), fold_batch_norm=fused)
+        if not np.isfinite(out).all():
+            rows = np.flatnonzero(~np.isfinite(out).all(axis=1))
+            raise DataError(
+                f"the network's outputs overflow {dtype.name} for {len(rows)} rows of X (first: "
+                f"row {rows[0]}, largest |value| {np.abs(X[rows[0]]).max():.3g}); scale the "
+                f"data as it was for fit, or fit with dtype='float64'")
+        return out
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: object.__getstate__ returns the instance's own __dict__, and popping
+        # from it would take the optimiser from the estimator being pickled.
+        state = dict(super().__getstate__())
         # The optimiser holds views into the model's flat buffer, which pickling
         # cannot keep; a warm start after unpickling begins with a fresh optimiser.
         state.pop("_optimizer", None)

@@ -17,6 +17,20 @@ _SHARED = """
     follows scikit-learn's ``tol`` / ``n_iter_no_change`` rule. Every numeric
     parameter accepts Python numbers and NumPy scalars alike.
 
+    Fitting is all or nothing: every input and parameter is checked before the
+    network is built, and a ``fit``, ``partial_fit`` or refit that raises
+    (``KeyboardInterrupt`` included) leaves a fitted estimator exactly as it was.
+    A ``KeyboardInterrupt`` during the training epochs instead ends training
+    early and the fit completes with what was learnt, with a warning.
+    ``warm_start=True`` and ``partial_fit`` continue the fitted network: changing
+    its shape (``hidden_layer_sizes``, ``activation``, ``normalization``,
+    ``num_groups``, ``dropout``, ``dtype``) in between raises ``ParameterError``
+    (as scikit-learn's MLP refuses too); set ``warm_start=False`` to train a new
+    network. A changed solver or optimiser setting gets a new optimiser. Values
+    of ``X`` (or a regression ``y``) that ``dtype`` cannot hold are refused at
+    fit and at predict time, and so are outputs that overflow inside the network:
+    predictions are finite or an error.
+
     Additional ``solver`` values: ``"adamw"`` (decoupled weight decay) and
     ``"nesterov"`` (SGD with Nesterov momentum). Additional ``learning_rate``
     values: ``"step"``, ``"exponential"``, ``"cosine"``, ``"onecycle"``,
@@ -69,7 +83,14 @@ _ATTRIBUTES = """
     history_ : fitwell.training.History
         Per epoch: train/validation loss and score, learning rate, time.
     best_epoch_ : int
-        The epoch whose state the model ends with.
+        The epoch whose state the model ends with (0: the starting state).
+    diverged_ : bool
+        Training diverged (a non-finite loss, weights or normalisation statistics)
+        and stopped with a :class:`~fitwell.training.DivergenceWarning`. The model
+        then holds the better, on the training data, of the starting state and the
+        state after the epoch of lowest training loss (or early stopping's best
+        epoch), and ``loss_`` is that state's training loss; ``loss_curve_`` and
+        ``n_iter_`` count the epochs that completed.
     model_ : fitwell.nn.Sequential
         The network.
 """

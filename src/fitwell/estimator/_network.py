@@ -32,6 +32,23 @@ def dropout_rates(dropout, n_hidden):
     return rates
 
 
+MAX_PARAMETERS = 2**31
+"""The most weights and biases a network may have (8 GiB in float32): a larger one
+is almost surely a typo in ``hidden_layer_sizes``, and would exhaust memory."""
+
+
+def check_network_size(widths, dtype):
+    """Refuse a network with more than :data:`MAX_PARAMETERS` weights and biases."""
+    count = sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(widths[:-1], widths[1:],
+                                                                   strict=True))
+    if count > MAX_PARAMETERS:
+        gib = count * np.dtype(dtype).itemsize / 2**30
+        raise ParameterError(f"a network of layer widths {widths} has {count:,} parameters "
+                             f"({gib:,.0f} GiB in {np.dtype(dtype).name}), more than the "
+                             f"{MAX_PARAMETERS:,} fitwell builds; use smaller "
+                             "hidden_layer_sizes")
+
+
 def _group_count(width, requested):
     """The largest divisor of ``width`` not above ``requested``."""
     for groups in range(min(requested, width), 0, -1):
@@ -50,6 +67,7 @@ def build_network(n_features, hidden_layer_sizes, n_outputs, *, activation, drop
     """
     layers = []
     widths = [n_features, *hidden_layer_sizes]
+    check_network_size([*widths, n_outputs], dtype)
     rates = dropout_rates(dropout, len(hidden_layer_sizes))
     sklearn_init = init == "glorot_sklearn"
     linears = []

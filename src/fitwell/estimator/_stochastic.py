@@ -29,9 +29,12 @@ class StochasticRun:
     epochs, samples_seen : int
         Epochs run and samples drawn (each sample once per epoch).
     best_epoch, restored_epoch : int or None
-        The best epoch seen by the stopping rule, and the one whose state was restored.
+        The best epoch seen by the stopping rule, and the one whose state was restored
+        (0: the state this call started from).
     diverged : bool
         The loss became non-finite and training stopped.
+    restored_loss : float or None
+        After a divergence, the training loss of the restored state.
     stopped : bool
         A callback stopped training before ``max_epochs``.
     lr_scale : float
@@ -47,6 +50,7 @@ class StochasticRun:
     diverged: bool
     stopped: bool
     lr_scale: float
+    restored_loss: float | None
 
 
 def stopping_callback(*, monitor, tol, n_iter_no_change, max_iter, adaptive, restore_best):
@@ -80,7 +84,7 @@ def train_stochastic(model, X, y, *, loss, score, optimizer, batch_size, max_epo
                          epochs=trainer.epoch, samples_seen=trainer.samples_seen,
                          best_epoch=trainer.best_epoch, restored_epoch=trainer.restored_epoch,
                          diverged=trainer.diverged, stopped=trainer.stop_training,
-                         lr_scale=trainer.lr_scale)
+                         lr_scale=trainer.lr_scale, restored_loss=trainer.restored_loss)
 
 
 def initial_attributes(early_stopping) -> dict:
@@ -99,15 +103,21 @@ def record_run(fitted, run: StochasticRun, *, stop_on_validation) -> None:
     ``n_iter_`` and ``t_`` count on; ``history_`` and ``loss_curve_`` grow;
     ``validation_scores_`` / ``best_validation_score_`` follow the validation score
     when early stopping used it, ``best_loss_`` (the lowest ``loss_curve_`` value)
-    otherwise; ``best_epoch_`` is the epoch whose state the model ends with.
+    otherwise; ``best_epoch_`` is the epoch whose state the model ends with. After a
+    divergence that is the restored state (counted over all calls) and ``loss_`` its
+    training loss.
     """
     fitted.n_iter_ += run.epochs
     fitted.t_ += run.samples_seen
     columns = {c: run.history[c] for c in History.columns if c != "epoch"}  # once, not per row
     for row in range(len(run.history)):
         fitted.history_.append(**{c: values[row] for c, values in columns.items()})
+    previous_epochs = fitted.n_iter_ - run.epochs
     fitted.loss_curve_.extend(run.objective_curve)
-    if fitted.loss_curve_:
+    if run.diverged:
+        # The model holds the restored state: loss_ is that state's training loss.
+        fitted.loss_ = run.restored_loss
+    elif fitted.loss_curve_:
         fitted.loss_ = fitted.loss_curve_[-1]
     if stop_on_validation:
         fitted.validation_scores_.extend(run.history["val_score"])
@@ -115,5 +125,8 @@ def record_run(fitted, run: StochasticRun, *, stop_on_validation) -> None:
         fitted.best_validation_score_ = max(finite) if finite else -np.inf
     elif fitted.best_loss_ is not None and fitted.loss_curve_:
         fitted.best_loss_ = float(min(fitted.loss_curve_))
-    fitted.best_epoch_ = run.restored_epoch or run.best_epoch or fitted.n_iter_
+    if run.diverged:
+        fitted.best_epoch_ = previous_epochs + run.restored_epoch
+    else:
+        fitted.best_epoch_ = run.restored_epoch or run.best_epoch or fitted.n_iter_
     fitted.diverged_ = run.diverged

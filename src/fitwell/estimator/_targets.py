@@ -13,6 +13,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import column_or_1d
 
+from .._validation import is_number
 from ..errors import DataError, ParameterError
 
 __all__ = ["is_classifier_target", "ravel_column", "fit_label_encoder", "encode_labels",
@@ -33,6 +34,12 @@ def ravel_column(y):
 
 
 def _check_label_type(y) -> str:
+    values = np.asarray(y)
+    if values.dtype == object:
+        kinds = sorted({type(value).__name__ for value in values.ravel()})
+        if len(kinds) > 1:
+            raise DataError(f"y mixes label types ({', '.join(kinds)}); give every label one "
+                            "type, e.g. all strings (y.astype(str)) or all integers")
     target_type = type_of_target(y, input_name="y")
     if target_type not in ("binary", "multiclass", "multilabel-indicator"):
         raise DataError(f"Unknown label type: {target_type!r}. FitwellClassifier needs "
@@ -86,10 +93,15 @@ def class_sample_weight(class_weight, classes, y_raw, sample_weight):
     if class_weight is None:
         return sample_weight
     if isinstance(class_weight, dict):
-        unknown = set(class_weight) - set(classes)
+        unknown = [label for label in class_weight if label not in set(classes)]
         if unknown:
-            raise ParameterError(f"class_weight names classes {sorted(unknown)} that are not "
-                                 f"in the data; classes are {list(classes)}")
+            raise ParameterError(f"class_weight names classes {unknown} that are not "
+                                 f"in the data; classes are {np.asarray(classes).tolist()}")
+        bad = {label: weight for label, weight in class_weight.items()
+               if not is_number(weight) or not math.isfinite(weight) or weight < 0}
+        if bad:
+            raise ParameterError(f"class_weight must map classes to finite non-negative "
+                                 f"numbers (a weight of 0 leaves a class out), got {bad}")
     weights = compute_sample_weight(class_weight, y_raw)
     return weights if sample_weight is None else weights * sample_weight
 

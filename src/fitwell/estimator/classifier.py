@@ -143,17 +143,17 @@ class FitwellClassifier(ClassifierMixin, BaseFitwell):
         exist (``AttributeError``), as in scikit-learn.
         """
         self._validate_params()
-        first = not hasattr(self, "classes_") or not hasattr(self, "model_")
-        if first and classes is None:
+        if not hasattr(self, "model_") and classes is None:
             raise ParameterError("classes must be passed on the first call to partial_fit.")
-        if first:
-            X, y = validate_data(self, X, y, reset=True, dtype=[np.float64, np.float32],
-                                 multi_output=True)
-            y = ravel_column(y)
-            self._prepare_targets(np.asarray(classes), incremental=False, classes=classes)
-            encoded = self._prepare_targets(y, incremental=True)
-            self._initialize(X.shape[1], self._n_outputs_for(encoded), self._seeds())
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True, classes=classes)
+
+    def _begin_incremental(self, X, y, classes):
+        X, y = validate_data(self, X, y, reset=True, dtype=[np.float64, np.float32],
+                             multi_output=True)
+        y = ravel_column(y)
+        self._prepare_targets(np.asarray(classes), incremental=False, classes=classes)
+        encoded = self._prepare_targets(y, incremental=True)
+        self._initialize(X.shape[1], self._n_outputs_for(encoded), self._seeds())
 
     def decision_function_raw(self, X):
         """The network's raw outputs (logits) for ``X``: ``model_.forward(X)``, batch norm

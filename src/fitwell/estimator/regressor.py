@@ -12,6 +12,7 @@ from .. import nn
 from ..training import r2_score as r2_from_outputs
 from ._base import BaseFitwell, has_stochastic_solver
 from ._docs import REGRESSOR_DOC
+from ._inputs import check_dtype_range
 from ._targets import ravel_column, regression_targets
 
 __all__ = ["FitwellRegressor"]
@@ -70,7 +71,10 @@ class FitwellRegressor(RegressorMixin, BaseFitwell):
         self.callbacks = callbacks
 
     def _prepare_targets(self, y, incremental, classes=None):
-        y = np.asarray(y, dtype=self._dtype)
+        y = np.asarray(y, dtype=np.float64)
+        if np.isfinite(y).all():  # non-finite targets are refused by regression_targets
+            check_dtype_range(y, self._dtype, "y")
+        y = y.astype(self._dtype, copy=False)
         if not incremental:
             self._y_1d = y.ndim == 1
         return regression_targets(y, self._dtype)
@@ -91,13 +95,14 @@ class FitwellRegressor(RegressorMixin, BaseFitwell):
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)``; only for stochastic solvers."""
         self._validate_params()
-        if not hasattr(self, "model_"):
-            X, y = validate_data(self, X, y, reset=True, dtype=[np.float64, np.float32],
-                                 multi_output=True, y_numeric=True)
-            y = ravel_column(y)
-            encoded = self._prepare_targets(y, incremental=False)
-            self._initialize(X.shape[1], self._n_outputs_for(encoded), self._seeds())
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def _begin_incremental(self, X, y, classes):
+        X, y = validate_data(self, X, y, reset=True, dtype=[np.float64, np.float32],
+                             multi_output=True, y_numeric=True)
+        y = ravel_column(y)
+        encoded = self._prepare_targets(y, incremental=False)
+        self._initialize(X.shape[1], self._n_outputs_for(encoded), self._seeds())
 
     def predict(self, X):
         """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""

@@ -21,8 +21,10 @@ from ..optim.schedules import ReduceLROnPlateau as _PlateauRule
 
 __all__ = [
     "Callback", "MonitorCallback", "EarlyStopping", "ReduceLROnPlateau", "TerminateOnNaN",
-    "NoImprovementStopping", "ProgressBar", "DivergenceWarning",
+    "NoImprovementStopping", "ProgressBar", "DivergenceWarning", "check_callbacks",
 ]
+
+_HOOKS = ("on_train_begin", "on_epoch_end", "on_train_end")
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -43,6 +45,29 @@ class Callback:
 
     # on_batch_end is looked up with getattr so that callbacks without it cost nothing
     # per batch.
+
+
+def check_callbacks(callbacks, owner) -> list:
+    """``callbacks`` as a list, each an object with the hooks the trainer calls.
+
+    A :class:`Callback` instance qualifies, as does any object with callable
+    ``on_train_begin``, ``on_epoch_end`` and ``on_train_end``; a class (not an
+    instance), a string or ``None`` is refused with :class:`ParameterError`.
+    """
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, list | tuple):
+        raise ParameterError(f"{owner}: callbacks must be a list of Callback objects, got "
+                             f"{type(callbacks).__name__}")
+    for position, callback in enumerate(callbacks):
+        if isinstance(callback, type) or not all(callable(getattr(callback, hook, None))
+                                                 for hook in _HOOKS):
+            hint = f"; pass an instance, {callback.__name__}()" \
+                if isinstance(callback, type) else ""
+            raise ParameterError(
+                f"{owner}: callbacks[{position}] must be a fitwell.training.Callback (an object "
+                f"with the methods {', '.join(_HOOKS)}), got {callback!r}{hint}")
+    return list(callbacks)
 
 
 def _default_mode(monitor):
@@ -241,16 +266,24 @@ class ReduceLROnPlateau(MonitorCallback):
 
 
 class TerminateOnNaN(Callback):
-    """Stop at the first non-finite batch loss and warn.
+    """Stop at the first non-finite batch loss (or non-finite state) and warn.
 
     On by default in the :class:`Trainer`. The parameters are then garbage, so the
     trainer restores the best state it knows: an :class:`EarlyStopping`'s best
-    epoch if there is one, otherwise the state at the end of the last finite
-    epoch (the initial state if the first epoch diverged).
+    epoch if there is one; otherwise whichever of the state at the start of
+    training and the state after the epoch with the lowest training objective
+    has the lower loss on the training data (a tie goes to the trained state).
+    ``trainer.restored_epoch`` is that
+    epoch (0 for the starting state) and ``trainer.restored_loss`` its training
+    loss. An epoch whose parameters or buffers are non-finite is a divergence
+    too. Costs one state copy at the start and one per improving epoch.
     """
 
     def on_train_begin(self, trainer):
-        self.last_good = trainer.snapshot()
+        self.initial = trainer.snapshot()
+        self.best_objective = math.inf
+        self.best_epoch = None
+        self.best_state = None
 
     def on_batch_end(self, trainer, loss):
         if not math.isfinite(loss):
@@ -261,21 +294,44 @@ class TerminateOnNaN(Callback):
         if trainer.diverged:
             return
         # The epoch's last step may have left non-finite parameters behind a finite loss.
-        if all(np.isfinite(value).all() for value in trainer.model.params.values()):
-            self.last_good = trainer.snapshot(self.last_good)
-        else:
+        state = {**trainer.model.params, **trainer.model.buffers}
+        if not all(np.isfinite(value).all() for value in state.values()):
             trainer.stop_training = trainer.diverged = True
+            return
+        objective = logs.get("train_objective", logs.get("train_loss", math.nan))
+        if objective < self.best_objective:
+            self.best_objective, self.best_epoch = objective, logs["epoch"]
+            self.best_state = trainer.snapshot(self.best_state)
+
+    def _training_loss(self, trainer):
+        with np.errstate(all="ignore"):
+            value, _ = trainer.evaluate(*trainer.train_data)
+        return float(value) if math.isfinite(value) else math.inf
 
     def on_train_end(self, trainer):
-        if trainer.diverged:
-            if trainer.restored_epoch is None:
-                trainer.model.load_state_dict(self.last_good)
-            warnings.warn(
-                f"training diverged (non-finite loss) in epoch {trainer.epoch}; stopped and "
-                "restored the best state seen. Lower the learning rate or add gradient "
-                "clipping (clip_grad_norm).",
-                DivergenceWarning, stacklevel=2,
-            )
+        if not trainer.diverged:
+            return
+        if trainer.restored_epoch is None:
+            candidates = [(0, self.initial)]
+            if self.best_state is not None:
+                candidates.append((self.best_epoch, self.best_state))
+            losses = []
+            for epoch, state in candidates:
+                trainer.model.load_state_dict(state)
+                losses.append((self._training_loss(trainer), epoch, state))
+            loss, epoch, state = min(losses, key=lambda item: (item[0], -item[1]))
+            trainer.model.load_state_dict(state)
+            trainer.restored_epoch = epoch
+        trainer.restored_loss = self._training_loss(trainer)
+        restored = "the initial state" if trainer.restored_epoch == 0 else \
+            f"the state after epoch {trainer.restored_epoch}"
+        warnings.warn(
+            f"training diverged (non-finite loss or weights) after {trainer.epoch} complete "
+            f"epochs at learning rate {trainer.lr:.3g}; stopped and restored {restored} "
+            f"(training loss {trainer.restored_loss:.4g}). Lower the learning rate, add "
+            "gradient clipping (clip_grad_norm) or scale the data.",
+            DivergenceWarning, stacklevel=2,
+        )
 
 
 class ProgressBar(Callback):
@@ -296,8 +352,9 @@ class ProgressBar(Callback):
                         disable=not enabled, leave=False, unit="epoch")
 
     def on_epoch_end(self, trainer, logs):
+        # The val_ columns are absent without validation data; NaN ones are left out.
         shown = {k: f"{logs[k]:.4f}" for k in ("train_loss", "val_loss", "val_score")
-                 if logs.get(k) == logs.get(k)}
+                 if k in logs and math.isfinite(logs[k])}
         self.bar.set_postfix(shown, refresh=False)
         self.bar.update(1)
 

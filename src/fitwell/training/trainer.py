@@ -17,7 +17,7 @@ from .._validation import check_option, check_positive_int
 from ..errors import ParameterError
 from ..optim.clip import clip_grad_norm as _clip_norm
 from ..optim.clip import clip_grad_value as _clip_value
-from .callbacks import EarlyStopping, NoImprovementStopping, TerminateOnNaN
+from .callbacks import EarlyStopping, NoImprovementStopping, TerminateOnNaN, check_callbacks
 from .history import History
 
 __all__ = ["Trainer", "accuracy_from_logits", "accuracy_from_binary_logits", "r2_score"]
@@ -100,7 +100,12 @@ class Trainer:
     samples_seen : int
     stop_training, diverged, interrupted : bool
     restored_epoch : int or None
-        The epoch whose state was restored at the end, if any.
+        The epoch whose state was restored at the end, if any (0: the state
+        training started from).
+    restored_loss : float or None
+        After a divergence, the training loss of the restored state.
+    train_data : tuple
+        ``(X, y, sample_weight)`` of the current :meth:`fit` (references, no copies).
     objective_curve : list of float
         Mean training objective (loss plus penalties) per epoch.
     """
@@ -126,7 +131,7 @@ class Trainer:
         self.augment, self.one_hot_classes = augment, one_hot_classes
         self.batch_size, self.max_epochs, self.shuffle = batch_size, max_epochs, shuffle
         self.rng = rng if rng is not None else np.random.default_rng()
-        callbacks = list(callbacks)
+        callbacks = check_callbacks(callbacks, owner)
         if terminate_on_nan and not any(isinstance(c, TerminateOnNaN) for c in callbacks):
             callbacks.append(TerminateOnNaN())
         # TerminateOnNaN restores last: it only acts when no other callback restored.
@@ -198,7 +203,8 @@ class Trainer:
         n = X.shape[0]
         batch_size = n if self.batch_size is None else min(self.batch_size, n)
         self.stop_training = self.diverged = self.interrupted = False
-        self.restored_epoch = None
+        self.restored_epoch = self.restored_loss = None
+        self.train_data = (X, y, sample_weight)
         batch_hooks = [c for c in self.callbacks if hasattr(c, "on_batch_end")]
         stateful = self.schedule is not None and getattr(self.schedule, "stateful", False)
         if stateful and validation_data is None and self.plateau_monitor.startswith("val_"):

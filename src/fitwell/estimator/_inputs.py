@@ -1,0 +1,43 @@
+"""Checks of input arrays the network would otherwise get wrong without a word: values
+the training dtype cannot hold, and a ``validation_data`` that is not a pair."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DataError
+
+__all__ = ["check_dtype_range", "check_validation_pair"]
+
+
+def check_dtype_range(values, dtype, name="X", feature_names=None) -> None:
+    """Refuse ``values`` (a finite float array) that overflow ``dtype`` when cast.
+
+    Two passes without allocation (``max`` and ``min``); the offending entry is
+    located only when there is one.
+    """
+    dtype = np.dtype(dtype)
+    limit = np.finfo(dtype).max
+    if values.dtype.itemsize <= dtype.itemsize or values.size == 0:
+        return
+    if values.max() <= limit and values.min() >= -limit:
+        return
+    row, *column = np.argwhere(np.abs(values) > limit)[0]
+    where = f"row {row}"
+    if column:
+        label = f" ({feature_names[column[0]]!r})" if feature_names is not None else ""
+        where = f"column {column[0]}{label}, {where}"
+    raise DataError(
+        f"{name} has the value {values[(row, *column)]:g} in {where}, beyond what {dtype.name} "
+        f"holds (largest magnitude {limit:.3g}); scale the data (e.g. StandardScaler) or use "
+        f"dtype='float64'")
+
+
+def check_validation_pair(validation_data) -> tuple:
+    """``validation_data`` as ``(X_val, y_val)``; anything else is refused clearly."""
+    if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+        received = (f"a {type(validation_data).__name__} of length {len(validation_data)}"
+                    if isinstance(validation_data, tuple | list)
+                    else repr(type(validation_data).__name__))
+        raise DataError(f"validation_data must be a pair (X_val, y_val), got {received}")
+    return tuple(validation_data)
