@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 import fitwell
 from fitwell import FitwellClassifier, _files
+from fitwell.errors import FileWriteError
 from fitwell.experiments.results import write_csv
 from fitwell.recipe import dump_recipe
 from fitwell.report._html import write_page
@@ -100,7 +101,7 @@ def test_a_full_disk_leaves_the_old_file(writer, room, tmp_path, monkeypatch, fi
     real_open = open
     monkeypatch.setattr(_files, "open", lambda *args, **kwargs: _DiskFillsUp(
         real_open(*args, **kwargs), room), raising=False)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(FileWriteError, match="No space left"):
         write(path, fitted)
     assert path.read_bytes() == b"the user's old file\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temporary file left
@@ -199,3 +200,15 @@ def test_sigkill_mid_write_leaves_the_old_file(writer, tmp_path, fitted):
     assert path.read_bytes() == before
     if writer == "model":
         assert np.array_equal(fitwell.load(path).coefs_[0], fitted.coefs_[0])
+
+
+def test_a_missing_folder_is_a_clear_error_naming_the_path(tmp_path):
+    target = tmp_path / "no-such-folder" / "model.npz"
+    with pytest.raises(FileWriteError, match="no-such-folder.*No such file"):
+        _files.write_bytes(target, b"data")
+
+
+def test_an_exception_of_the_writer_itself_is_not_renamed(tmp_path):
+    with pytest.raises(KeyError), _files.atomic_write(tmp_path / "f.txt"):
+        raise KeyError("the writer's own bug")
+    assert list(tmp_path.iterdir()) == []

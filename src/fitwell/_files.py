@@ -17,6 +17,8 @@ import os
 import shutil
 import uuid
 
+from .errors import FileWriteError
+
 __all__ = ["atomic_write", "write_text", "write_bytes"]
 
 
@@ -39,6 +41,12 @@ def atomic_write(path, mode="w", *, encoding=None, newline=None):
         Write the whole content to it; the target is replaced only after the block
         ends without an exception, the data is flushed and fsynced.
 
+    Raises
+    ------
+    FileWriteError
+        When the operating system refuses the write (full disk, no permission, no
+        such folder); other exceptions from the ``with`` block propagate unchanged.
+
     Notes
     -----
     A new file gets the permissions a plain ``open`` would give it (0o666 less the
@@ -50,8 +58,11 @@ def atomic_write(path, mode="w", *, encoding=None, newline=None):
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     temp = os.path.join(folder, f".{os.path.basename(path)}.{uuid.uuid4().hex[:12]}.tmp")
-    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                         0o666)
+    try:
+        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                             | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as exc:
+        raise _write_error(path, exc) from exc
     try:
         with open(descriptor, mode, encoding=encoding, newline=newline) as handle:
             yield handle
@@ -60,11 +71,21 @@ def atomic_write(path, mode="w", *, encoding=None, newline=None):
         if os.path.exists(path):
             shutil.copymode(path, temp)
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise _write_error(path, exc) from exc
         raise
     _fsync_folder(folder)
+
+
+def _write_error(path, exc: OSError) -> FileWriteError:
+    """The user-facing error for an operating-system failure while writing ``path``."""
+    reason = exc.strerror or str(exc)
+    return FileWriteError(
+        f"cannot write {path!r}: {reason}; the previous file, if any, is unchanged — free "
+        "some disk space, check the folder exists and is writable, or write elsewhere")
 
 
 def _fsync_folder(folder):

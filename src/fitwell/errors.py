@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "FitwellError", "ParameterError", "DataError", "RecipeError", "ModelFileError",
-    "ExperimentError", "StorageError", "ExportError",
+    "ExperimentError", "StorageError", "ExportError", "FileWriteError",
 ]
 
 
@@ -44,3 +44,8 @@ class StorageError(FitwellError):
 
 class ExportError(FitwellError):
     """A model cannot be exported as asked (not fitted, unsupported, no onnx package)."""
+
+
+class FileWriteError(FitwellError):
+    """A file cannot be written (full disk, no permission, missing folder); the old file,
+    if any, is left as it was."""
