@@ -6,6 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.datasets import load_iris, make_multilabel_classification, make_regression
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 #: per species: bill length, bill depth, flipper length, body mass
 _SPECIES = {"Adelie": (38.8, 18.3, 190.0, 3700.0), "Chinstrap": (48.8, 18.4, 196.0, 3730.0),
@@ -50,3 +53,36 @@ def penguins_csv(tmp_path_factory):
 def penguins():
     """:func:`penguins_table`, to build tables of other sizes and seeds."""
     return penguins_table
+
+
+@pytest.fixture
+def one_blas_thread():
+    """Small matrices: BLAS threads only add overhead, and pytest-xdist runs workers in
+    parallel."""
+    with threadpool_limits(limits=1):
+        yield
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def iris_str(iris):
+    X, y = iris
+    return X, np.array(["setosa", "versicolor", "virginica"])[y]
+
+
+@pytest.fixture(scope="module")
+def multilabel():
+    X, Y = make_multilabel_classification(n_samples=120, n_features=8, n_classes=4,
+                                          random_state=0)
+    return StandardScaler().fit_transform(X), Y
+
+
+@pytest.fixture(scope="module")
+def regression():
+    X, Y = make_regression(n_samples=120, n_features=6, n_targets=3, noise=0.1, random_state=0)
+    return X, Y / Y.std(axis=0)

@@ -18,53 +18,18 @@ from sklearn.base import clone
 from sklearn.datasets import (
     load_breast_cancer,
     load_digits,
-    load_iris,
     load_wine,
-    make_multilabel_classification,
-    make_regression,
 )
 from sklearn.exceptions import DataConversionWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from fitwell import FitwellClassifier, FitwellRegressor
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    # Small matrices: BLAS threads only add overhead, and pytest-xdist runs workers in parallel.
-    with threadpool_limits(limits=1):
-        yield
-
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.fixture(scope="module")
-def iris_str(iris):
-    X, y = iris
-    return X, np.array(["setosa", "versicolor", "virginica"])[y]
-
-
-@pytest.fixture(scope="module")
-def multilabel():
-    X, Y = make_multilabel_classification(n_samples=120, n_features=8, n_classes=4,
-                                          random_state=0)
-    return StandardScaler().fit_transform(X), Y
-
-
-@pytest.fixture(scope="module")
-def regression():
-    X, Y = make_regression(n_samples=120, n_features=6, n_targets=3, noise=0.1, random_state=0)
-    return X, Y / Y.std(axis=0)
+pytestmark = [pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+              pytest.mark.usefixtures("one_blas_thread")]
 
 
 def _small(cls, **params):
