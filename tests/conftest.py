@@ -3,6 +3,9 @@ cells, a boolean column), as the classic Palmer penguins data looks."""
 
 from __future__ import annotations
 
+import errno
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -86,3 +89,41 @@ def multilabel():
 def regression():
     X, Y = make_regression(n_samples=120, n_features=6, n_targets=3, noise=0.1, random_state=0)
     return X, Y / Y.std(axis=0)
+
+
+class DiskFillsUp:
+    """A file that takes ``room`` bytes (or characters), then fails as a full disk does."""
+
+    def __init__(self, handle, room):
+        self._handle, self._room = handle, room
+
+    def write(self, data):
+        if len(data) > self._room:
+            self._handle.write(data[:self._room])
+            self._room = 0
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self._room -= len(data)
+        return self._handle.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._handle.close()
+
+
+@pytest.fixture
+def disk_fills_up(monkeypatch):
+    """``disk_fills_up(room)``: from now on, files that fitwell's atomic writer opens take
+    ``room`` bytes, then fail as a full disk does."""
+    from fitwell import _files
+
+    def fill(room):
+        real_open = open
+        monkeypatch.setattr(_files, "open", lambda *args, **kwargs: DiskFillsUp(
+            real_open(*args, **kwargs), room), raising=False)
+
+    return fill

@@ -3,7 +3,6 @@ writer, a full disk, SIGKILL — the file a user already had is left byte for by
 
 from __future__ import annotations
 
-import errno
 import os
 import signal
 import stat
@@ -68,39 +67,14 @@ WRITERS = {
 }
 
 
-class _DiskFillsUp:
-    """A file that takes ``room`` bytes (or characters), then fails as a full disk does."""
-
-    def __init__(self, handle, room):
-        self._handle, self._room = handle, room
-
-    def write(self, data):
-        if len(data) > self._room:
-            self._handle.write(data[:self._room])
-            self._room = 0
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        self._room -= len(data)
-        return self._handle.write(data)
-
-    def __getattr__(self, name):
-        return getattr(self._handle, name)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self._handle.close()
-
-
 @pytest.mark.parametrize("room", [0, 10])
 @pytest.mark.parametrize("writer", sorted(WRITERS))
-def test_a_full_disk_leaves_the_old_file(writer, room, tmp_path, monkeypatch, fitted):
+def test_a_full_disk_leaves_the_old_file(writer, room, tmp_path, monkeypatch, fitted,
+                                         disk_fills_up):
     name, write = WRITERS[writer]
     path = tmp_path / name
     path.write_bytes(b"the user's old file\n")
-    real_open = open
-    monkeypatch.setattr(_files, "open", lambda *args, **kwargs: _DiskFillsUp(
-        real_open(*args, **kwargs), room), raising=False)
+    disk_fills_up(room)
     with pytest.raises(FileWriteError, match="No space left"):
         write(path, fitted)
     assert path.read_bytes() == b"the user's old file\n"

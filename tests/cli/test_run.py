@@ -214,35 +214,15 @@ def test_predict_with_wrong_feature_count(trained):
 
 
 def test_a_predict_that_fails_mid_write_leaves_the_old_predictions(trained, tmp_path,
-                                                                   monkeypatch, capsys):
+                                                                   disk_fills_up, capsys):
     """The command writes through the atomic writer: a full disk during the write leaves
     the predictions file a user already had byte for byte."""
-    from fitwell import _files
     from fitwell.cli import main
 
     out = tmp_path / "predictions.csv"
     out.write_text("prediction\nthe old run\n")
 
-    class FullDisk:
-        def __init__(self, handle):
-            self.handle = handle
-
-        def write(self, data):
-            self.handle.write(data[:5])
-            raise OSError(28, "No space left on device")
-
-        def __getattr__(self, name):
-            return getattr(self.handle, name)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.handle.close()
-
-    real_open = open
-    monkeypatch.setattr(_files, "open", lambda *a, **k: FullDisk(real_open(*a, **k)),
-                        raising=False)
+    disk_fills_up(5)
     code = main(["predict", str(trained / "model.npz"), "--data", "wine", "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2  # the user's disk, not a bug: one line, exit 2
