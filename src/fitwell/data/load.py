@@ -1,5 +1,4 @@
-"""Datasets for the command line: bundled scikit-learn sets, CSV files and ``.npz`` files,
-and the classic train / validation / test split."""
+"""Datasets for the command line: bundled scikit-learn sets, tables and ``.npz`` files."""
 
 from __future__ import annotations
 
@@ -8,14 +7,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn import datasets as _sk
-from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import type_of_target
 
-from .errors import DataError
-from .tabular import features_and_target, is_table, read_table, tabular_preprocessor
+from ..errors import DataError
+from ..tabular import features_and_target, is_table, read_table
 
-__all__ = ["Dataset", "Split", "DataError", "load_dataset", "classic_split", "infer_task",
-           "BUNDLED"]
+__all__ = ["Dataset", "load_dataset", "infer_task", "BUNDLED"]
 
 #: name -> (loader, task, image shape of one row or None)
 BUNDLED = {
@@ -39,19 +36,6 @@ class Dataset:
     feature_names: list[str] = field(default_factory=list)
     target_name: str | None = None
     image_shape: tuple | None = None
-
-
-@dataclass
-class Split:
-    """Train / validation / test parts of a dataset, features already scaled if asked."""
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_val: np.ndarray
-    y_val: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-    scaler: object = None
 
 
 def infer_task(y) -> str:
@@ -135,27 +119,3 @@ def load_dataset(spec, target=None, task=None) -> Dataset:
         raise DataError(f"{name}: {len(X)} rows is too few to split into train, validation and "
                         "test sets; need at least 10")
     return Dataset(X, y, task, name, features, target_name, image_shape)
-
-
-def classic_split(dataset: Dataset, test_size=0.2, validation_fraction=0.2, random_state=42,
-                  scale=True) -> Split:
-    """The classic walkthrough's split: ``test_size`` of the rows for testing, then
-    ``validation_fraction`` of the rest for validation, both with ``random_state``;
-    a ``StandardScaler`` fitted on the training part only when ``scale``. A table
-    (``DataFrame``) is always encoded, by a :class:`~fitwell.tabular.TablePreprocessor`
-    fitted on the training part (standardising its numeric columns when ``scale``),
-    which ``Split.scaler`` then holds."""
-    X_rest, X_test, y_rest, y_test = train_test_split(
-        dataset.X, dataset.y, test_size=test_size, random_state=random_state)
-    X_train, X_val, y_train, y_val = train_test_split(
-        X_rest, y_rest, test_size=validation_fraction, random_state=random_state)
-    scaler = None
-    if is_table(dataset.X):
-        scaler = tabular_preprocessor(dataset.X, scale=scale).fit(X_train)
-        X_train, X_val, X_test = (scaler.transform(a) for a in (X_train, X_val, X_test))
-    elif scale:
-        from sklearn.preprocessing import StandardScaler
-
-        scaler = StandardScaler().fit(X_train)
-        X_train, X_val, X_test = (scaler.transform(a) for a in (X_train, X_val, X_test))
-    return Split(X_train, y_train, X_val, y_val, X_test, y_test, scaler)

@@ -1,0 +1,50 @@
+"""The classic train / validation / test split, with scaling fitted on the training part."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from ..tabular import is_table, tabular_preprocessor
+from .load import Dataset
+
+__all__ = ["Split", "classic_split"]
+
+
+@dataclass
+class Split:
+    """Train / validation / test parts of a dataset, features already scaled if asked."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    scaler: object = None
+
+
+def classic_split(dataset: Dataset, test_size=0.2, validation_fraction=0.2, random_state=42,
+                  scale=True) -> Split:
+    """The classic walkthrough's split: ``test_size`` of the rows for testing, then
+    ``validation_fraction`` of the rest for validation, both with ``random_state``;
+    a ``StandardScaler`` fitted on the training part only when ``scale``. A table
+    (``DataFrame``) is always encoded, by a :class:`~fitwell.tabular.TablePreprocessor`
+    fitted on the training part (standardising its numeric columns when ``scale``),
+    which ``Split.scaler`` then holds."""
+    X_rest, X_test, y_rest, y_test = train_test_split(
+        dataset.X, dataset.y, test_size=test_size, random_state=random_state)
+    X_train, X_val, y_train, y_val = train_test_split(
+        X_rest, y_rest, test_size=validation_fraction, random_state=random_state)
+    scaler = None
+    if is_table(dataset.X):
+        scaler = tabular_preprocessor(dataset.X, scale=scale).fit(X_train)
+        X_train, X_val, X_test = (scaler.transform(a) for a in (X_train, X_val, X_test))
+    elif scale:
+        from sklearn.preprocessing import StandardScaler
+
+        scaler = StandardScaler().fit(X_train)
+        X_train, X_val, X_test = (scaler.transform(a) for a in (X_train, X_val, X_test))
+    return Split(X_train, y_train, X_val, y_val, X_test, y_test, scaler)
