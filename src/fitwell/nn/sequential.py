@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import operator
 from concurrent.futures import ThreadPoolExecutor
@@ -235,11 +236,12 @@ class Sequential(_Container):
                     out[start:start + chunk_rows] = models[worker].forward(
                         x[start:start + chunk_rows], training=False)
 
-            if workers > 1:
-                with ThreadPoolExecutor(workers, thread_name_prefix="fitwell-predict") as pool:
-                    list(pool.map(run, range(workers)))
-            else:
-                run(0)
+            with ThreadPoolExecutor(workers - 1, thread_name_prefix="fitwell-predict") \
+                    if workers > 1 else contextlib.nullcontext() as pool:
+                others = [pool.submit(run, worker) for worker in range(1, workers)]
+                run(0)  # this thread takes its share
+                for other in others:
+                    other.result()
         finally:
             threads.restore_original_limits()
         return out
