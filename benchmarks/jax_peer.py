@@ -33,6 +33,7 @@ def _program(config, n, features, classes):
     import jax.numpy as jnp
     import optax
 
+    jax.config.update("jax_enable_x64", True)  # float64 rows; float32 ones stay float32
     batch = n if config.batch is None else min(config.batch, n)
     key = (config.label, n, features, classes)
     if key in _PROGRAMS:
