@@ -8,10 +8,10 @@ every thread it may use (every core by default, fewer under a ``threadpoolctl``
 limit).
 
 The element-wise work between the products (fitwell's compiled kernels) stays on
-one thread: splitting it over numba's threads did not pay at any batch size that
-was measured, since those threads either spin between kernels and take the cores
-the BLAS's threads need, or sleep and cost more to wake than the split saves (see
-the README's "Speed").
+one thread: splitting it over numba's threads did not pay at the sizes measured
+(batches of 128 to 2,048 rows of 512), since those threads either spin between
+kernels and take the cores the BLAS's threads need, or sleep and cost more to
+wake than the split saves (see the README's "Threads").
 """
 
 from __future__ import annotations
