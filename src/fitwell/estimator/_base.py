@@ -7,6 +7,7 @@ import math
 import warnings
 
 import numpy as np
+import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -34,6 +35,7 @@ from ._params import (
     hidden_sizes,
     plain_params,
 )
+from ._sparse_inputs import ACCEPT_SPARSE, as_training_matrix, check_sparse_augment
 from ._stochastic import initial_attributes, record_run, stopping_callback, train_stochastic
 from ._targets import drop_zero_weights, is_classifier_target, ravel_column, validation_split
 from ._transaction import fit_transaction
@@ -155,10 +157,13 @@ class BaseFitwell(BaseEstimator):
     def _fit_checked(self, params, X, y, sample_weight, incremental, classes, validation_data,
                      first_pass):
         X, y = validate_data(self, X, y, reset=first_pass, dtype=[np.float64, np.float32],
-                             multi_output=True, y_numeric=not is_classifier_target(self))
+                             accept_sparse=ACCEPT_SPARSE, multi_output=True,
+                             y_numeric=not is_classifier_target(self))
         y = ravel_column(y)
         check_dtype_range(X, params.dtype, "X", getattr(self, "feature_names_in_", None))
-        X = X.astype(np.dtype(params.dtype), copy=False)
+        X = as_training_matrix(X, np.dtype(params.dtype))
+        if scipy.sparse.issparse(X):
+            check_sparse_augment(make_augmenter(self.augment, params.image_shape))
         if X.shape[0] < 2 and not incremental:
             raise DataError(f"{type(self).__name__} needs at least 2 samples to fit, got "
                             f"n_samples={X.shape[0]}")
@@ -175,9 +180,10 @@ class BaseFitwell(BaseEstimator):
         user_callbacks = check_callbacks(self.callbacks, type(self).__name__)
         if validation_data is not None:
             X_val, y_val = check_validation_pair(validation_data)
-            X_val = validate_data(self, X_val, reset=False, dtype=[np.float64, np.float32])
+            X_val = validate_data(self, X_val, reset=False, dtype=[np.float64, np.float32],
+                                  accept_sparse=ACCEPT_SPARSE)
             check_dtype_range(X_val, params.dtype, "validation X")
-            X_val = X_val.astype(np.dtype(params.dtype), copy=False)
+            X_val = as_training_matrix(X_val, np.dtype(params.dtype))
             y_val = self._prepare_targets(ravel_column(np.asarray(y_val)), incremental=True)
             check_consistent_length(X_val, y_val)
             validation_data = (X_val, y_val)
@@ -307,11 +313,12 @@ class BaseFitwell(BaseEstimator):
         overflow inside the network: an answer is finite or an error.
         """
         check_is_fitted(self, "model_")
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32],
+                          accept_sparse=ACCEPT_SPARSE)
         dtype = self._linears[0].params["weight"].dtype
         check_dtype_range(X, dtype, "X", getattr(self, "feature_names_in_", None))
         with np.errstate(over="ignore", invalid="ignore"):
-            out = self.model_.predict(X.astype(dtype, copy=False), fold_batch_norm=fused)
+            out = self.model_.predict(as_training_matrix(X, dtype), fold_batch_norm=fused)
         if not np.isfinite(out).all():
             rows = np.flatnonzero(~np.isfinite(out).all(axis=1))
             raise DataError(
@@ -336,7 +343,7 @@ class BaseFitwell(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
 
 

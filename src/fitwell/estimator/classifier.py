@@ -14,6 +14,7 @@ from ..training import accuracy_from_binary_logits, accuracy_from_logits
 from ._base import BaseFitwell, has_stochastic_solver
 from ._docs import CLASSIFIER_DOC
 from ._params import CLASSIFIER_CONSTRAINTS
+from ._sparse_inputs import ACCEPT_SPARSE
 from ._targets import (
     check_known_classes,
     class_sample_weight,
@@ -149,6 +150,7 @@ class FitwellClassifier(ClassifierMixin, BaseFitwell):
 
     def _begin_incremental(self, X, y, classes):
         X, y = validate_data(self, X, y, reset=True, dtype=[np.float64, np.float32],
+                             accept_sparse=ACCEPT_SPARSE,
                              multi_output=True)
         y = ravel_column(y)
         self._prepare_targets(np.asarray(classes), incremental=False, classes=classes)

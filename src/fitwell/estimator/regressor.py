@@ -13,6 +13,7 @@ from ..training import r2_score as r2_from_outputs
 from ._base import BaseFitwell, has_stochastic_solver
 from ._docs import REGRESSOR_DOC
 from ._inputs import check_dtype_range
+from ._sparse_inputs import ACCEPT_SPARSE
 from ._targets import ravel_column, regression_targets
 
 __all__ = ["FitwellRegressor"]
@@ -99,6 +100,7 @@ class FitwellRegressor(RegressorMixin, BaseFitwell):
 
     def _begin_incremental(self, X, y, classes):
         X, y = validate_data(self, X, y, reset=True, dtype=[np.float64, np.float32],
+                             accept_sparse=ACCEPT_SPARSE,
                              multi_output=True, y_numeric=True)
         y = ravel_column(y)
         encoded = self._prepare_targets(y, incremental=False)
