@@ -20,7 +20,7 @@ from sklearn.utils.validation import (
 
 from .. import optim
 from ..errors import DataError, ParameterError
-from ..training import ProgressBar
+from ..training import EpochLog
 from ..training.augment import make_augmenter
 from ..training.callbacks import DivergenceWarning, check_callbacks
 from ..training.history import History
@@ -53,7 +53,7 @@ class BaseFitwell(BaseEstimator):
 
     _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
-    def _prepare_targets(self, y, incremental, classes=None):
+    def _prepare_targets(self, y, incremental, classes=None, warm_start=False):
         raise NotImplementedError
 
     def _n_outputs_for(self, y):
@@ -109,6 +109,7 @@ class BaseFitwell(BaseEstimator):
         if params.solver in STOCHASTIC_SOLVERS:
             for name, value in initial_attributes(params.early_stopping).items():
                 setattr(self, name, value)
+        self._adopt_assigned_weights()
 
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None,
              validation_data=None):
@@ -119,6 +120,8 @@ class BaseFitwell(BaseEstimator):
         :class:`~fitwell.training.Trainer`)."""
         params = plain_params(self)
         first_pass = not hasattr(self, "model_") or (not params.warm_start and not incremental)
+        if not params.warm_start and not incremental:
+            self._drop_assigned_weights()  # a fresh fit starts from a fresh network
         with fit_transaction(self, continues=not first_pass):
             if incremental and first_pass:
                 self._begin_incremental(X, y, classes)
@@ -164,13 +167,15 @@ class BaseFitwell(BaseEstimator):
         X = as_training_matrix(X, np.dtype(params.dtype))
         if scipy.sparse.issparse(X):
             check_sparse_augment(make_augmenter(self.augment, params.image_shape))
-        if X.shape[0] < 2 and not incremental:
-            raise DataError(f"{type(self).__name__} needs at least 2 samples to fit, got "
-                            f"n_samples={X.shape[0]}")
+        if X.shape[0] < 2 and not incremental and params.normalization == "batch":
+            raise DataError(f"{type(self).__name__} with normalization='batch' needs at least "
+                            f"2 samples to fit (batch statistics), got n_samples={X.shape[0]}")
         if not first_pass:
             self._check_continuation(params)
+            self._adopt_assigned_weights()
         y_raw = y
-        y = self._prepare_targets(y, incremental=not first_pass, classes=classes)
+        y = self._prepare_targets(y, incremental=not first_pass, classes=classes,
+                                  warm_start=not first_pass and not incremental)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                                  ensure_non_negative=True)
@@ -217,6 +222,10 @@ class BaseFitwell(BaseEstimator):
 
     def _fit_stochastic(self, params, X, y, sample_weight, validation, incremental,
                         user_callbacks):
+        if incremental and params.early_stopping:
+            raise ParameterError("partial_fit does not support early_stopping=True: it trains "
+                                 "one epoch on the data it is given; set early_stopping=False "
+                                 "or use fit")
         n = X.shape[0]
         batch_size = batch_size_for(params.batch_size, n)
         spec = (params.solver, params.momentum, params.nesterovs_momentum, params.beta_1,
@@ -253,7 +262,7 @@ class BaseFitwell(BaseEstimator):
                                                                                   "nesterov"),
                 restore_best=params.restore_best_weights and stop_on_validation))
         if params.verbose:
-            callbacks.append(ProgressBar(force=True, description=type(self).__name__))
+            callbacks.append(EpochLog())
         callbacks.extend(user_callbacks)
         run = train_stochastic(
             self.model_, X, y, loss=loss, score=score, optimizer=self._optimizer,
@@ -265,6 +274,7 @@ class BaseFitwell(BaseEstimator):
             rng=self._shuffle_rng, callbacks=callbacks, lr_scale=self._lr_scale,
             sample_weight=sample_weight, validation=validation)
         self._lr_scale = run.lr_scale
+        self._optimizer.lr = run.next_lr  # scikit-learn's _optimizer.learning_rate
         record_run(self, run, stop_on_validation=stop_on_validation)
         if not incremental and not run.diverged and run.epochs == params.max_iter \
                 and not run.stopped:
@@ -294,15 +304,52 @@ class BaseFitwell(BaseEstimator):
     # -- the fitted network, as scikit-learn shows it -------------------------------------------
     @property
     def coefs_(self):
-        """Weight matrices ``(n_in, n_out)`` of each dense layer — live views."""
-        check_is_fitted(self, "model_")
-        return [linear.params["weight"] for linear in self._linears]
+        """Weight matrices ``(n_in, n_out)`` of each dense layer — live views.
+
+        Assignable, as in scikit-learn: an assigned list (its items may still be
+        replaced) is copied into the network at the next ``predict``, warm start
+        or ``partial_fit`` — or, before the first fit, into the network that a
+        ``partial_fit`` or warm-started ``fit`` builds.
+        """
+        return self._weights("coefs_", "weight")
+
+    @coefs_.setter
+    def coefs_(self, value):
+        self.__dict__["_assigned_coefs_"] = value
 
     @property
     def intercepts_(self):
-        """Bias vectors of each dense layer — live views."""
+        """Bias vectors of each dense layer — live views; assignable like ``coefs_``."""
+        return self._weights("intercepts_", "bias")
+
+    @intercepts_.setter
+    def intercepts_(self, value):
+        self.__dict__["_assigned_intercepts_"] = value
+
+    def _weights(self, name, key):
+        assigned = self.__dict__.get(f"_assigned_{name}")
+        if assigned is not None:
+            return assigned
         check_is_fitted(self, "model_")
-        return [linear.params["bias"] for linear in self._linears]
+        return [linear.params[key] for linear in self._linears]
+
+    def _adopt_assigned_weights(self):
+        """Copy assigned ``coefs_`` / ``intercepts_`` into the network (shapes checked)."""
+        for name, key in (("coefs_", "weight"), ("intercepts_", "bias")):
+            assigned = self.__dict__.pop(f"_assigned_{name}", None)
+            if assigned is None:
+                continue
+            shapes = [linear.params[key].shape for linear in self._linears]
+            received = [np.shape(value) for value in assigned]
+            if received != shapes:
+                raise ParameterError(f"the assigned {name} have shapes {received} but the "
+                                     f"network's are {shapes}; assign arrays of those shapes")
+            for linear, value in zip(self._linears, assigned, strict=True):
+                linear.params[key][...] = value
+
+    def _drop_assigned_weights(self):
+        for name in ("coefs_", "intercepts_"):
+            self.__dict__.pop(f"_assigned_{name}", None)
 
     def _forward(self, X, fused=True):
         """The network's outputs for ``X``; ``fused`` folds batch norm (equal up to
@@ -313,6 +360,7 @@ class BaseFitwell(BaseEstimator):
         overflow inside the network: an answer is finite or an error.
         """
         check_is_fitted(self, "model_")
+        self._adopt_assigned_weights()
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32],
                           accept_sparse=ACCEPT_SPARSE)
         dtype = self._linears[0].params["weight"].dtype

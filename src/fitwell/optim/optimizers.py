@@ -53,6 +53,11 @@ class Optimizer:
             }
         self._flat_grads = FlatBufferCache()
 
+    @property
+    def learning_rate(self):
+        """:attr:`lr` under scikit-learn's name for it (its optimisers' attribute)."""
+        return self.lr
+
     def _state_like(self):
         """Zero state: one flat array when params are flat, else one per parameter."""
         if self._flat is not None:

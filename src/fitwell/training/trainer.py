@@ -197,8 +197,17 @@ class Trainer:
         outputs = np.concatenate([self.model.forward(X[i:i + chunk_size], training=False)
                                   for i in range(0, X.shape[0], chunk_size)])
         value, _ = self.loss(outputs, y, sample_weight=sample_weight)
-        score = self.score(outputs, y) if self.score is not None else math.nan
-        return value, score
+        return value, self._score(outputs, y)
+
+    def _score(self, outputs, y):
+        """The score of ``outputs``; NaN when there is none, or when the outputs or
+        the score overflow (a diverged network has no score), as scikit-learn reports
+        a diverged model's score."""
+        if self.score is None or not np.isfinite(outputs).all():
+            return math.nan
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = self.score(outputs, y)
+        return value if math.isfinite(value) else math.nan
 
     # -- the loop ---------------------------------------------------------------------------
     def fit(self, X, y, sample_weight=None, validation_data=None):
@@ -273,7 +282,7 @@ class Trainer:
                 logs = {"epoch": self.epoch, "train_loss": loss_sum / n, "lr": lr}
                 self.objective_curve.append(objective_sum / n)
                 if outputs is not None:
-                    logs["train_score"] = self.score(outputs, y)
+                    logs["train_score"] = self._score(outputs, y)
                 if validation_data is not None:
                     logs["val_loss"], logs["val_score"] = self.evaluate(*validation_data)
                 logs["time"] = time.perf_counter() - started
