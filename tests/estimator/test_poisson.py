@@ -61,7 +61,7 @@ def test_quality_matches_mlp_regressor_on_count_data(seed):
     deviance_theirs = mean_poisson_deviance(y_test, theirs.predict(X_test))
     constant = mean_poisson_deviance(y_test, np.full_like(y_test, y.mean()))
     assert deviance_ours < 0.6 * constant
-    assert deviance_ours == pytest.approx(deviance_theirs, rel=0.05)
+    assert deviance_ours == pytest.approx(deviance_theirs, rel=0.1)
 
 
 def test_negative_targets_are_refused():

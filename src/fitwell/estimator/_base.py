@@ -229,7 +229,7 @@ class BaseFitwell(BaseEstimator):
         n = X.shape[0]
         batch_size = batch_size_for(params.batch_size, n)
         spec = (params.solver, params.momentum, params.nesterovs_momentum, params.beta_1,
-                params.beta_2, params.epsilon, params.weight_decay)
+                params.beta_2, params.epsilon, params.weight_decay, params.learning_rate)
         if self._optimizer is None or self._optimizer_spec != spec:
             # A warm start keeps the optimiser's state unless its definition changed.
             self._optimizer_spec = spec
@@ -237,7 +237,7 @@ class BaseFitwell(BaseEstimator):
                 params.solver, self.model_.params, lr=params.learning_rate_init,
                 momentum=params.momentum, nesterovs_momentum=params.nesterovs_momentum,
                 beta_1=params.beta_1, beta_2=params.beta_2, epsilon=params.epsilon,
-                weight_decay=params.weight_decay)
+                weight_decay=params.weight_decay, learning_rate=params.learning_rate)
         plateau_monitor = params.monitor if validation is not None else "train_loss"
         schedule, interval = build_schedule(
             params.learning_rate, params.solver, lr=params.learning_rate_init,
