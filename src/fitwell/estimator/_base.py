@@ -39,6 +39,12 @@ from ._sparse_inputs import ACCEPT_SPARSE, as_training_matrix, check_sparse_augm
 from ._stochastic import initial_attributes, record_run, stopping_callback, train_stochastic
 from ._targets import drop_zero_weights, is_classifier_target, ravel_column, validation_split
 from ._transaction import fit_transaction
+from ._weights import (
+    adopt_assigned_weights,
+    assign_weights,
+    assigned_weights,
+    drop_assigned_weights,
+)
 
 __all__ = ["BaseFitwell", "has_stochastic_solver"]
 
@@ -109,7 +115,7 @@ class BaseFitwell(BaseEstimator):
         if params.solver in STOCHASTIC_SOLVERS:
             for name, value in initial_attributes(params.early_stopping).items():
                 setattr(self, name, value)
-        self._adopt_assigned_weights()
+        adopt_assigned_weights(self, self._linears)
 
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None,
              validation_data=None):
@@ -121,7 +127,7 @@ class BaseFitwell(BaseEstimator):
         params = plain_params(self)
         first_pass = not hasattr(self, "model_") or (not params.warm_start and not incremental)
         if not params.warm_start and not incremental:
-            self._drop_assigned_weights()  # a fresh fit starts from a fresh network
+            drop_assigned_weights(self)  # a fresh fit starts from a fresh network
         with fit_transaction(self, continues=not first_pass):
             if incremental and first_pass:
                 self._begin_incremental(X, y, classes)
@@ -172,7 +178,7 @@ class BaseFitwell(BaseEstimator):
                             f"2 samples to fit (batch statistics), got n_samples={X.shape[0]}")
         if not first_pass:
             self._check_continuation(params)
-            self._adopt_assigned_weights()
+            adopt_assigned_weights(self, self._linears)
         y_raw = y
         y = self._prepare_targets(y, incremental=not first_pass, classes=classes,
                                   warm_start=not first_pass and not incremental)
@@ -315,7 +321,7 @@ class BaseFitwell(BaseEstimator):
 
     @coefs_.setter
     def coefs_(self, value):
-        self.__dict__["_assigned_coefs_"] = value
+        assign_weights(self, "coefs_", value)
 
     @property
     def intercepts_(self):
@@ -324,32 +330,14 @@ class BaseFitwell(BaseEstimator):
 
     @intercepts_.setter
     def intercepts_(self, value):
-        self.__dict__["_assigned_intercepts_"] = value
+        assign_weights(self, "intercepts_", value)
 
     def _weights(self, name, key):
-        assigned = self.__dict__.get(f"_assigned_{name}")
+        assigned = assigned_weights(self, name)
         if assigned is not None:
             return assigned
         check_is_fitted(self, "model_")
         return [linear.params[key] for linear in self._linears]
-
-    def _adopt_assigned_weights(self):
-        """Copy assigned ``coefs_`` / ``intercepts_`` into the network (shapes checked)."""
-        for name, key in (("coefs_", "weight"), ("intercepts_", "bias")):
-            assigned = self.__dict__.pop(f"_assigned_{name}", None)
-            if assigned is None:
-                continue
-            shapes = [linear.params[key].shape for linear in self._linears]
-            received = [np.shape(value) for value in assigned]
-            if received != shapes:
-                raise ParameterError(f"the assigned {name} have shapes {received} but the "
-                                     f"network's are {shapes}; assign arrays of those shapes")
-            for linear, value in zip(self._linears, assigned, strict=True):
-                linear.params[key][...] = value
-
-    def _drop_assigned_weights(self):
-        for name in ("coefs_", "intercepts_"):
-            self.__dict__.pop(f"_assigned_{name}", None)
 
     def _forward(self, X, fused=True):
         """The network's outputs for ``X``; ``fused`` folds batch norm (equal up to
@@ -360,7 +348,7 @@ class BaseFitwell(BaseEstimator):
         overflow inside the network: an answer is finite or an error.
         """
         check_is_fitted(self, "model_")
-        self._adopt_assigned_weights()
+        adopt_assigned_weights(self, self._linears)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32],
                           accept_sparse=ACCEPT_SPARSE)
         dtype = self._linears[0].params["weight"].dtype
