@@ -375,3 +375,38 @@ def test_stopping_without_validation_follows_sklearn_rule_on_loss_curve():
             stop = epoch
             break
     assert stop is not None and clf.n_iter_ == stop < 300
+
+
+# -- scikit-learn's rules for continuing and stopping ------------------------------------------
+
+def test_partial_fit_refuses_early_stopping_and_other_classes(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
+        _small(FitwellClassifier, early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
+    model = _small(FitwellClassifier).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="is not the same as on last call to partial_fit"):
+        model.partial_fit(X, y, classes=[0, 1, 3])
+
+
+def test_warm_start_needs_the_same_classes(iris):
+    X, y = iris
+    model = _small(FitwellClassifier, warm_start=True, max_iter=2).fit(X, y)
+    with pytest.raises(ValueError, match="warm_start can only be used where `y` has the same "
+                                         "classes"):
+        model.fit(X[y < 2], y[y < 2])
+
+
+def test_a_validation_set_of_one_row_is_refused(regression):
+    X, Y = regression
+    with pytest.raises(ValueError, match="The validation set is too small"):
+        _small(FitwellRegressor, early_stopping=True).fit(X[:5], Y[:5, 0])
+
+
+def test_no_improvement_count_and_learning_rate_as_scikit_learn_reports_them(iris):
+    X, y = iris
+    model = _small(FitwellClassifier, solver="sgd", tol=10.0, n_iter_no_change=3, max_iter=50)
+    model.fit(X, y)
+    assert model.n_iter_ == 5 and model._no_improvement_count == 3 + 1
+    model = _small(FitwellClassifier, solver="sgd", learning_rate="invscaling", power_t=0.5,
+                   learning_rate_init=0.2, max_iter=2).fit(X, y)
+    assert model._optimizer.learning_rate == 0.2 / (2 * len(X) + 1) ** 0.5
