@@ -211,11 +211,12 @@ def test_partial_fit_over_several_calls(iris_str):
     model = _small(FitwellClassifier)
     for i, chunk in enumerate(np.array_split(np.arange(len(X)), 5)):
         model.partial_fit(X[chunk], y[chunk], classes=np.unique(y) if i == 0 else None)
-        assert model.n_iter_ == i + 1
+        # scikit-learn's n_iter_ counts the epochs of the last call; history_ all of them
+        assert model.n_iter_ == 1 and len(model.history_) == i + 1
     assert model.t_ == len(X)
     for _ in range(30):
         model.partial_fit(X, y)
-    assert model.n_iter_ == 35
+    assert model.n_iter_ == 1 and len(model.history_) == 35
     assert model.score(X, y) > 0.8
 
 
@@ -224,7 +225,7 @@ def test_regressor_partial_fit(regression):
     model = _small(FitwellRegressor)
     for i in range(3):
         model.partial_fit(X, Y[:, 0])
-        assert model.n_iter_ == i + 1 and model.t_ == (i + 1) * len(X)
+        assert model.n_iter_ == 1 and model.t_ == (i + 1) * len(X)
     assert model.predict(X).shape == (len(X),)
     with pytest.raises(ValueError, match="X has 5 features"):
         model.partial_fit(X[:, :5], Y[:, 0])
@@ -316,9 +317,9 @@ def test_pickle_roundtrip_and_warm_start_again(dump, iris_str):
         buffer.seek(0)
         restored = joblib.load(buffer)
     _assert_same_model(model, restored, X)
-    n_iter, before = restored.n_iter_, restored.coefs_[0].copy()
+    epochs, before = len(restored.history_), restored.coefs_[0].copy()
     restored.fit(X, y)
-    assert restored.n_iter_ > n_iter
+    assert len(restored.history_) > epochs
     assert not np.array_equal(before, restored.coefs_[0])
     assert np.array_equal(model.coefs_[0], before)  # the original is untouched
 
@@ -340,7 +341,8 @@ def test_warm_start_continues_training(cls, iris, regression):
     first_coefs = [c.copy() for c in model.coefs_]
     curve = list(model.loss_curve_)
     model.fit(X, y)
-    assert model.n_iter_ == 10
+    # scikit-learn's n_iter_: the epochs of this call; history_ holds both calls
+    assert model.n_iter_ == 5 and len(model.history_) == 10
     assert model.t_ == 10 * len(X)
     assert len(model.loss_curve_) == 10 and model.loss_curve_[:5] == curve
     assert not np.array_equal(first_coefs[0], model.coefs_[0])
@@ -373,3 +375,38 @@ def test_stopping_without_validation_follows_sklearn_rule_on_loss_curve():
             stop = epoch
             break
     assert stop is not None and clf.n_iter_ == stop < 300
+
+
+# -- scikit-learn's rules for continuing and stopping ------------------------------------------
+
+def test_partial_fit_refuses_early_stopping_and_other_classes(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
+        _small(FitwellClassifier, early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
+    model = _small(FitwellClassifier).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="is not the same as on last call to partial_fit"):
+        model.partial_fit(X, y, classes=[0, 1, 3])
+
+
+def test_warm_start_needs_the_same_classes(iris):
+    X, y = iris
+    model = _small(FitwellClassifier, warm_start=True, max_iter=2).fit(X, y)
+    with pytest.raises(ValueError, match="warm_start can only be used where `y` has the same "
+                                         "classes"):
+        model.fit(X[y < 2], y[y < 2])
+
+
+def test_a_validation_set_of_one_row_is_refused(regression):
+    X, Y = regression
+    with pytest.raises(ValueError, match="The validation set is too small"):
+        _small(FitwellRegressor, early_stopping=True).fit(X[:5], Y[:5, 0])
+
+
+def test_no_improvement_count_and_learning_rate_as_scikit_learn_reports_them(iris):
+    X, y = iris
+    model = _small(FitwellClassifier, solver="sgd", tol=10.0, n_iter_no_change=3, max_iter=50)
+    model.fit(X, y)
+    assert model.n_iter_ == 5 and model._no_improvement_count == 3 + 1
+    model = _small(FitwellClassifier, solver="sgd", learning_rate="invscaling", power_t=0.5,
+                   learning_rate_init=0.2, max_iter=2).fit(X, y)
+    assert model._optimizer.learning_rate == 0.2 / (2 * len(X) + 1) ** 0.5

@@ -4,12 +4,13 @@ Settings: the defaults (float32), the same in float64, dropout + batch norm + a
 cosine schedule, and ``solver="lbfgs"``. The few expected failures are inherent,
 not bugs; each is listed with the reason, verified by hand:
 
-* float32 arithmetic. ``check_sample_weight_equivalence_on_dense_data`` and
-  ``check_methods_subset_invariance`` compare to ``rtol=1e-7``, about float32's
-  machine epsilon. With integer weights the weighted and the repeated data sum
-  in another order, and float32 BLAS matmul results depend on the number of rows
-  in the call (kernel blocking), so outputs differ by ~1e-7..1e-6 relative. The
-  float64 setting passes both checks, which shows the logic is exact.
+* float32 arithmetic. ``check_sample_weight_equivalence_on_dense_data`` (and
+  ``_on_sparse_data``) and ``check_methods_subset_invariance`` compare to
+  ``rtol=1e-7``, about float32's machine epsilon. With integer weights the
+  weighted and the repeated data sum in another order, and float32 BLAS matmul
+  results depend on the number of rows in the call (kernel blocking), so outputs
+  differ by ~1e-7..1e-6 relative. The float64 setting passes both checks, which
+  shows the logic is exact.
 * Batch norm and dropout act per row, unweighted: a row with weight 3 enters
   the batch statistics once but its 3 copies enter them 3 times, and each copy
   draws its own dropout mask. No per-sample weighting can reproduce that.
@@ -47,10 +48,12 @@ def _settings():
 def _expected_failed_checks(estimator):
     failures = {}
     if estimator.dtype == "float32":
-        failures["check_sample_weight_equivalence_on_dense_data"] = _FLOAT32_SW
+        for data in ("dense", "sparse"):
+            failures[f"check_sample_weight_equivalence_on_{data}_data"] = _FLOAT32_SW
         failures["check_methods_subset_invariance"] = _FLOAT32_SUBSET
     if estimator.dropout or estimator.normalization == "batch":
-        failures["check_sample_weight_equivalence_on_dense_data"] = _PER_ROW_SW
+        for data in ("dense", "sparse"):
+            failures[f"check_sample_weight_equivalence_on_{data}_data"] = _PER_ROW_SW
     if isinstance(estimator, FitwellClassifier) and estimator.solver == "lbfgs":
         failures["check_classifiers_multilabel_output_format_predict_proba"] = _LBFGS_SATURATED
     return failures

@@ -160,8 +160,8 @@ def test_a_diverging_classifier_keeps_its_best_state_and_answers_finitely(normal
 @_OVERFLOWS
 def test_a_diverging_regressor_predicts_finitely():
     X, y = make_regression(n_samples=200, n_features=5, random_state=0)
-    reg = FitwellRegressor((16,), solver="sgd", learning_rate_init=1e6, max_iter=20,
-                           random_state=0)
+    reg = FitwellRegressor(hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=1e6,
+                           max_iter=20, random_state=0)
     with pytest.warns(DivergenceWarning):
         reg.fit(X, y)
     assert reg.diverged_ and np.isfinite(reg.predict(X)).all() and np.isfinite(reg.loss_)
@@ -171,8 +171,8 @@ def test_a_diverging_regressor_predicts_finitely():
 def test_a_diverging_lbfgs_fit_keeps_its_starting_state():
     X, y = make_regression(n_samples=50, n_features=3, random_state=0)
     X = X * 1e30  # float32 holds it, but the squared error overflows
-    reg = FitwellRegressor((4,), solver="lbfgs", max_iter=5, random_state=0)
-    start = FitwellRegressor((4,), solver="lbfgs", max_iter=5, random_state=0)
+    reg = FitwellRegressor(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=5, random_state=0)
+    start = FitwellRegressor(hidden_layer_sizes=(4,), solver="lbfgs", max_iter=5, random_state=0)
     start._initialize(3, 1, start._seeds())
     with pytest.warns(DivergenceWarning, match="lbfgs diverged"):
         reg.fit(X, y)

@@ -79,7 +79,8 @@ def _scripted_run(train_losses, val_scores=None, samples=100, best_epoch=None):
     return StochasticRun(history=history, objective_curve=[v + 0.1 for v in train_losses],
                          epochs=len(train_losses), samples_seen=samples * len(train_losses),
                          best_epoch=best_epoch, restored_epoch=None, diverged=False,
-                         stopped=False, lr_scale=1.0, restored_loss=None)
+                         stopped=False, lr_scale=1.0, restored_loss=None, next_lr=1e-3,
+                         no_improvement_count=0)
 
 
 def _fresh(early_stopping):
@@ -91,7 +92,7 @@ def test_without_validation_best_loss_follows_the_objective_curve():
     fitted = _fresh(early_stopping=False)
     record_run(fitted, _scripted_run([1.0, 0.5, 0.7]), stop_on_validation=False)
     record_run(fitted, _scripted_run([0.6]), stop_on_validation=False)  # a partial_fit
-    assert fitted.n_iter_ == 4 and fitted.t_ == 400
+    assert fitted.n_iter_ == 1 and len(fitted.history_) == 4 and fitted.t_ == 400
     assert fitted.loss_curve_ == pytest.approx([1.1, 0.6, 0.8, 0.7])
     assert fitted.loss_ == pytest.approx(0.7)
     assert fitted.best_loss_ == pytest.approx(0.6)

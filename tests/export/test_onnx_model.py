@@ -107,6 +107,18 @@ def test_regressor_predictions(outputs):
     assert np.abs(predicted - expected).max() < TOLERANCE * max(1.0, np.abs(expected).max())
 
 
+def test_a_poisson_regressor_exports_its_exp_output():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 4))
+    y = rng.poisson(np.exp(0.5 * X[:, 0] + 0.3))
+    model = _small(FitwellRegressor, loss="poisson").fit(X, y)
+    fresh = _fresh_rows(4)
+    predicted = _run(model, fresh)["predictions"].ravel()
+    expected = model.predict(fresh)
+    assert (predicted > 0).all()
+    assert np.abs(predicted - expected).max() < TOLERANCE * max(1.0, np.abs(expected).max())
+
+
 def test_a_standard_scaler_in_front_is_part_of_the_graph():
     X, y = _classification(3)
     X = X * 50 + 100

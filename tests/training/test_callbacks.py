@@ -20,6 +20,7 @@ from fitwell.training import (
     Callback,
     DivergenceWarning,
     EarlyStopping,
+    EpochLog,
     MonitorCallback,
     NoImprovementStopping,
     ProgressBar,
@@ -619,3 +620,21 @@ def test_progress_bar_is_silent_off_a_terminal():
     trainer.max_epochs = 2
     drive(ProgressBar(stream=stream), [1.0, 0.5], trainer=trainer)
     assert stream.getvalue() == ""
+
+
+def test_epoch_log_prints_scikit_learns_verbose_lines():
+    import io
+
+    stream = io.StringIO()
+    log = EpochLog(stream=stream)
+    log.on_epoch_end(None, {"epoch": 3, "train_objective": 0.123456789})
+    log.on_epoch_end(None, {"epoch": 4, "train_objective": 0.1, "val_score": 0.5})
+    assert stream.getvalue() == ("Iteration 3, loss = 0.12345679\n"
+                                 "Iteration 4, loss = 0.10000000\nValidation score: 0.500000\n")
+
+
+def test_a_score_of_overflowing_outputs_is_nan():
+    trainer = _tiny_trainer(score=lambda outputs, y: -math.inf)
+    X, y = np.ones((4, 3)), np.array([0, 1, 0, 1])
+    assert math.isnan(trainer.evaluate(X, y)[1])
+    assert math.isnan(trainer._score(np.full((4, 2), np.inf), y))

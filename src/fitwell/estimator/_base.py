@@ -7,6 +7,7 @@ import math
 import warnings
 
 import numpy as np
+import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -19,7 +20,7 @@ from sklearn.utils.validation import (
 
 from .. import optim
 from ..errors import DataError, ParameterError
-from ..training import ProgressBar
+from ..training import EpochLog
 from ..training.augment import make_augmenter
 from ..training.callbacks import DivergenceWarning, check_callbacks
 from ..training.history import History
@@ -34,9 +35,16 @@ from ._params import (
     hidden_sizes,
     plain_params,
 )
+from ._sparse_inputs import ACCEPT_SPARSE, as_training_matrix, check_sparse_augment
 from ._stochastic import initial_attributes, record_run, stopping_callback, train_stochastic
 from ._targets import drop_zero_weights, is_classifier_target, ravel_column, validation_split
 from ._transaction import fit_transaction
+from ._weights import (
+    adopt_assigned_weights,
+    assign_weights,
+    assigned_weights,
+    drop_assigned_weights,
+)
 
 __all__ = ["BaseFitwell", "has_stochastic_solver"]
 
@@ -51,7 +59,7 @@ class BaseFitwell(BaseEstimator):
 
     _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
-    def _prepare_targets(self, y, incremental, classes=None):
+    def _prepare_targets(self, y, incremental, classes=None, warm_start=False):
         raise NotImplementedError
 
     def _n_outputs_for(self, y):
@@ -107,6 +115,7 @@ class BaseFitwell(BaseEstimator):
         if params.solver in STOCHASTIC_SOLVERS:
             for name, value in initial_attributes(params.early_stopping).items():
                 setattr(self, name, value)
+        adopt_assigned_weights(self, self._linears)
 
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None,
              validation_data=None):
@@ -117,6 +126,8 @@ class BaseFitwell(BaseEstimator):
         :class:`~fitwell.training.Trainer`)."""
         params = plain_params(self)
         first_pass = not hasattr(self, "model_") or (not params.warm_start and not incremental)
+        if not params.warm_start and not incremental:
+            drop_assigned_weights(self)  # a fresh fit starts from a fresh network
         with fit_transaction(self, continues=not first_pass):
             if incremental and first_pass:
                 self._begin_incremental(X, y, classes)
@@ -155,17 +166,22 @@ class BaseFitwell(BaseEstimator):
     def _fit_checked(self, params, X, y, sample_weight, incremental, classes, validation_data,
                      first_pass):
         X, y = validate_data(self, X, y, reset=first_pass, dtype=[np.float64, np.float32],
-                             multi_output=True, y_numeric=not is_classifier_target(self))
+                             accept_sparse=ACCEPT_SPARSE, multi_output=True,
+                             y_numeric=not is_classifier_target(self))
         y = ravel_column(y)
         check_dtype_range(X, params.dtype, "X", getattr(self, "feature_names_in_", None))
-        X = X.astype(np.dtype(params.dtype), copy=False)
-        if X.shape[0] < 2 and not incremental:
-            raise DataError(f"{type(self).__name__} needs at least 2 samples to fit, got "
-                            f"n_samples={X.shape[0]}")
+        X = as_training_matrix(X, np.dtype(params.dtype))
+        if scipy.sparse.issparse(X):
+            check_sparse_augment(make_augmenter(self.augment, params.image_shape))
+        if X.shape[0] < 2 and not incremental and params.normalization == "batch":
+            raise DataError(f"{type(self).__name__} with normalization='batch' needs at least "
+                            f"2 samples to fit (batch statistics), got n_samples={X.shape[0]}")
         if not first_pass:
             self._check_continuation(params)
+            adopt_assigned_weights(self, self._linears)
         y_raw = y
-        y = self._prepare_targets(y, incremental=not first_pass, classes=classes)
+        y = self._prepare_targets(y, incremental=not first_pass, classes=classes,
+                                  warm_start=not first_pass and not incremental)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                                  ensure_non_negative=True)
@@ -175,9 +191,10 @@ class BaseFitwell(BaseEstimator):
         user_callbacks = check_callbacks(self.callbacks, type(self).__name__)
         if validation_data is not None:
             X_val, y_val = check_validation_pair(validation_data)
-            X_val = validate_data(self, X_val, reset=False, dtype=[np.float64, np.float32])
+            X_val = validate_data(self, X_val, reset=False, dtype=[np.float64, np.float32],
+                                  accept_sparse=ACCEPT_SPARSE)
             check_dtype_range(X_val, params.dtype, "validation X")
-            X_val = X_val.astype(np.dtype(params.dtype), copy=False)
+            X_val = as_training_matrix(X_val, np.dtype(params.dtype))
             y_val = self._prepare_targets(ravel_column(np.asarray(y_val)), incremental=True)
             check_consistent_length(X_val, y_val)
             validation_data = (X_val, y_val)
@@ -211,10 +228,14 @@ class BaseFitwell(BaseEstimator):
 
     def _fit_stochastic(self, params, X, y, sample_weight, validation, incremental,
                         user_callbacks):
+        if incremental and params.early_stopping:
+            raise ParameterError("partial_fit does not support early_stopping=True: it trains "
+                                 "one epoch on the data it is given; set early_stopping=False "
+                                 "or use fit")
         n = X.shape[0]
         batch_size = batch_size_for(params.batch_size, n)
         spec = (params.solver, params.momentum, params.nesterovs_momentum, params.beta_1,
-                params.beta_2, params.epsilon, params.weight_decay)
+                params.beta_2, params.epsilon, params.weight_decay, params.learning_rate)
         if self._optimizer is None or self._optimizer_spec != spec:
             # A warm start keeps the optimiser's state unless its definition changed.
             self._optimizer_spec = spec
@@ -222,7 +243,7 @@ class BaseFitwell(BaseEstimator):
                 params.solver, self.model_.params, lr=params.learning_rate_init,
                 momentum=params.momentum, nesterovs_momentum=params.nesterovs_momentum,
                 beta_1=params.beta_1, beta_2=params.beta_2, epsilon=params.epsilon,
-                weight_decay=params.weight_decay)
+                weight_decay=params.weight_decay, learning_rate=params.learning_rate)
         plateau_monitor = params.monitor if validation is not None else "train_loss"
         schedule, interval = build_schedule(
             params.learning_rate, params.solver, lr=params.learning_rate_init,
@@ -247,7 +268,7 @@ class BaseFitwell(BaseEstimator):
                                                                                   "nesterov"),
                 restore_best=params.restore_best_weights and stop_on_validation))
         if params.verbose:
-            callbacks.append(ProgressBar(force=True, description=type(self).__name__))
+            callbacks.append(EpochLog())
         callbacks.extend(user_callbacks)
         run = train_stochastic(
             self.model_, X, y, loss=loss, score=score, optimizer=self._optimizer,
@@ -259,6 +280,7 @@ class BaseFitwell(BaseEstimator):
             rng=self._shuffle_rng, callbacks=callbacks, lr_scale=self._lr_scale,
             sample_weight=sample_weight, validation=validation)
         self._lr_scale = run.lr_scale
+        self._optimizer.lr = run.next_lr  # scikit-learn's _optimizer.learning_rate
         record_run(self, run, stop_on_validation=stop_on_validation)
         if not incremental and not run.diverged and run.epochs == params.max_iter \
                 and not run.stopped:
@@ -288,15 +310,34 @@ class BaseFitwell(BaseEstimator):
     # -- the fitted network, as scikit-learn shows it -------------------------------------------
     @property
     def coefs_(self):
-        """Weight matrices ``(n_in, n_out)`` of each dense layer — live views."""
-        check_is_fitted(self, "model_")
-        return [linear.params["weight"] for linear in self._linears]
+        """Weight matrices ``(n_in, n_out)`` of each dense layer — live views.
+
+        Assignable, as in scikit-learn: an assigned list (its items may still be
+        replaced) is copied into the network at the next ``predict``, warm start
+        or ``partial_fit`` — or, before the first fit, into the network that a
+        ``partial_fit`` or warm-started ``fit`` builds.
+        """
+        return self._weights("coefs_", "weight")
+
+    @coefs_.setter
+    def coefs_(self, value):
+        assign_weights(self, "coefs_", value)
 
     @property
     def intercepts_(self):
-        """Bias vectors of each dense layer — live views."""
+        """Bias vectors of each dense layer — live views; assignable like ``coefs_``."""
+        return self._weights("intercepts_", "bias")
+
+    @intercepts_.setter
+    def intercepts_(self, value):
+        assign_weights(self, "intercepts_", value)
+
+    def _weights(self, name, key):
+        assigned = assigned_weights(self, name)
+        if assigned is not None:
+            return assigned
         check_is_fitted(self, "model_")
-        return [linear.params["bias"] for linear in self._linears]
+        return [linear.params[key] for linear in self._linears]
 
     def _forward(self, X, fused=True):
         """The network's outputs for ``X``; ``fused`` folds batch norm (equal up to
@@ -307,11 +348,13 @@ class BaseFitwell(BaseEstimator):
         overflow inside the network: an answer is finite or an error.
         """
         check_is_fitted(self, "model_")
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        adopt_assigned_weights(self, self._linears)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32],
+                          accept_sparse=ACCEPT_SPARSE)
         dtype = self._linears[0].params["weight"].dtype
         check_dtype_range(X, dtype, "X", getattr(self, "feature_names_in_", None))
         with np.errstate(over="ignore", invalid="ignore"):
-            out = self.model_.predict(X.astype(dtype, copy=False), fold_batch_norm=fused)
+            out = self.model_.predict(as_training_matrix(X, dtype), fold_batch_norm=fused)
         if not np.isfinite(out).all():
             rows = np.flatnonzero(~np.isfinite(out).all(axis=1))
             raise DataError(
@@ -336,7 +379,7 @@ class BaseFitwell(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
 
 

@@ -31,6 +31,30 @@ _SHARED = """
     fit and at predict time, and so are outputs that overflow inside the network:
     predictions are finite or an error.
 
+    ``X`` may be a ``scipy.sparse`` CSR/CSC matrix or array: it stays sparse (the
+    first layer multiplies it; see the README), and only the ``"mixup"``
+    augmentation (of the named ones) works on it. As in scikit-learn, ``n_iter_``
+    counts the epochs of the last ``fit`` or ``partial_fit`` call (``history_``
+    holds them all), ``verbose`` prints ``Iteration N, loss = ...`` lines, and
+    ``coefs_`` / ``intercepts_`` may be assigned.
+
+    Where fitwell deliberately differs from scikit-learn (the one list; the
+    README repeats it, and ``tests/estimator/test_sklearn_suite.py`` runs
+    scikit-learn's own MLP tests with exactly these as the failures):
+
+    * ``dtype="float32"`` by default, whatever the dtype of ``X``: twice the speed
+      and half the memory; ``dtype="float64"`` gives scikit-learn's precision.
+    * ``X`` values beyond ``dtype`` are refused before training (a ``DataError``
+      naming the entry), rather than trained into non-finite weights.
+    * A diverging stochastic run stops, keeps its best finite state and warns
+      (``diverged_``); L-BFGS does the same.
+    * Early stopping's stratified split refuses a too-small class with its own
+      ``DataError`` naming the class label.
+    * ``random_state`` seeds fitwell's own generators: the same seed gives other
+      initial weights and shuffles than scikit-learn's (equally distributed).
+    * scikit-learn's private internals (``_loss_grad_lbfgs``, ``_backprop``) do not
+      exist.
+
     Additional ``solver`` values: ``"adamw"`` (decoupled weight decay) and
     ``"nesterov"`` (SGD with Nesterov momentum). Additional ``learning_rate``
     values: ``"step"``, ``"exponential"``, ``"cosine"``, ``"onecycle"``,
@@ -111,7 +135,12 @@ CLASSIFIER_DOC = """A multi-layer perceptron classifier: ``MLPClassifier`` plus 
 REGRESSOR_DOC = """A multi-layer perceptron regressor: ``MLPRegressor`` plus regularisation.
 
     Minimises scikit-learn's squared error, ``0.5 * mean((y - f(x))^2)`` plus the
-    penalties (:class:`fitwell.nn.HalfMSELoss`).
+    penalties (:class:`fitwell.nn.HalfMSELoss`), or with ``loss="poisson"`` half
+    the Poisson deviance of ``mu = exp(f(x))``, ``mean(y log(y / mu) - y + mu)``
+    summed over outputs (:class:`fitwell.nn.HalfPoissonLoss`; the ``"exp"`` output
+    activation, so predictions are positive; ``y`` must be non-negative), exactly
+    as scikit-learn defines them. ``loss`` is the first positional parameter, as in
+    ``MLPRegressor``.
 """ + _SHARED + _ADDED + _ATTRIBUTES.format(
     sklearn_attributes="coefs_, intercepts_, loss_, loss_curve_, best_loss_, "
                        "validation_scores_,\n    best_validation_score_, n_iter_, t_, "

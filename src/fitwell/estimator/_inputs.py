@@ -4,6 +4,7 @@ the training dtype cannot hold, and a ``validation_data`` that is not a pair."""
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse
 
 from ..errors import DataError
 
@@ -13,16 +14,22 @@ __all__ = ["check_dtype_range", "check_validation_pair"]
 def check_dtype_range(values, dtype, name="X", feature_names=None) -> None:
     """Refuse ``values`` (a finite float array) that overflow ``dtype`` when cast.
 
-    Two passes without allocation (``max`` and ``min``); the offending entry is
-    located only when there is one.
+    Two passes without allocation (``max`` and ``min``; of the stored entries for a
+    ``scipy.sparse`` matrix); the offending entry is located only when there is one.
     """
     dtype = np.dtype(dtype)
     limit = np.finfo(dtype).max
-    if values.dtype.itemsize <= dtype.itemsize or values.size == 0:
+    stored = values.data if scipy.sparse.issparse(values) else values
+    if values.dtype.itemsize <= dtype.itemsize or stored.size == 0:
         return
-    if values.max() <= limit and values.min() >= -limit:
+    if stored.max() <= limit and stored.min() >= -limit:
         return
-    row, *column = np.argwhere(np.abs(values) > limit)[0]
+    if scipy.sparse.issparse(values):
+        entries = values.tocoo()
+        first = np.flatnonzero(np.abs(entries.data) > limit)[0]
+        row, column = int(entries.row[first]), [int(entries.col[first])]
+    else:
+        row, *column = np.argwhere(np.abs(values) > limit)[0]
     where = f"row {row}"
     if column:
         label = f" ({feature_names[column[0]]!r})" if feature_names is not None else ""

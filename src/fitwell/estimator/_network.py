@@ -100,15 +100,21 @@ def build_network(n_features, hidden_layer_sizes, n_outputs, *, activation, drop
 
 
 def build_optimizer(solver, params, *, lr, momentum, nesterovs_momentum, beta_1, beta_2,
-                    epsilon, weight_decay):
+                    epsilon, weight_decay, learning_rate="constant"):
     """The optimiser for a stochastic solver name.
 
     ``weight_decay`` is used by ``"adamw"`` only; :func:`._params.check_weight_decay`
-    refuses it with the other solvers before training starts.
+    refuses it with the other solvers before training starts. ``solver="sgd"`` with
+    scikit-learn's changing rates (``"invscaling"``, ``"adaptive"``) keeps
+    scikit-learn's momentum rule, where the rate enters the velocity with each
+    gradient (``optim.SGD(lr_in_velocity=True)``); fitwell's own schedules and solvers
+    follow PyTorch's.
     """
     if solver in ("sgd", "nesterov"):
         nesterov = solver == "nesterov" or (nesterovs_momentum and momentum > 0)
-        return optim.SGD(params, lr=lr, momentum=momentum, nesterov=nesterov and momentum > 0)
+        return optim.SGD(params, lr=lr, momentum=momentum, nesterov=nesterov and momentum > 0,
+                         lr_in_velocity=solver == "sgd" and learning_rate in ("invscaling",
+                                                                              "adaptive"))
     if solver == "adamw":
         return optim.AdamW(params, lr=lr, betas=(beta_1, beta_2), eps=epsilon,
                            weight_decay=weight_decay)

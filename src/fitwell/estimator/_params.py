@@ -16,7 +16,8 @@ from ..errors import ParameterError
 from ._network import ACTIVATIONS
 
 __all__ = ["NORMALIZATIONS", "SOLVERS", "STOCHASTIC_SOLVERS", "LEARNING_RATES",
-           "PARAMETER_CONSTRAINTS", "CLASSIFIER_CONSTRAINTS", "plain_params", "hidden_sizes",
+           "PARAMETER_CONSTRAINTS", "CLASSIFIER_CONSTRAINTS", "REGRESSOR_CONSTRAINTS",
+           "plain_params", "hidden_sizes",
            "batch_size_for", "check_weight_decay", "check_combinations"]
 
 NORMALIZATIONS = ("batch", "layer", "group")
@@ -67,6 +68,11 @@ PARAMETER_CONSTRAINTS: dict = {
     "init": [StrOptions({"glorot_sklearn", "he", "xavier", "lecun"})],
     "dtype": [StrOptions({"float32", "float64"}), type, np.dtype],
     "callbacks": [list, tuple, None],
+}
+
+REGRESSOR_CONSTRAINTS: dict = {
+    **PARAMETER_CONSTRAINTS,
+    "loss": [StrOptions({"squared_error", "poisson"})],
 }
 
 CLASSIFIER_CONSTRAINTS: dict = {

@@ -39,6 +39,11 @@ class StochasticRun:
         A callback stopped training before ``max_epochs``.
     lr_scale : float
         The learning-rate factor the callbacks left (``"adaptive"`` divides it by 5).
+    next_lr : float
+        The rate the next epoch would use (schedule times ``lr_scale``).
+    no_improvement_count : int
+        Epochs in a row without improvement when training ended (scikit-learn's
+        ``_no_improvement_count``; 0 without a stopping rule).
     """
 
     history: History
@@ -51,6 +56,8 @@ class StochasticRun:
     stopped: bool
     lr_scale: float
     restored_loss: float | None
+    next_lr: float
+    no_improvement_count: int
 
 
 def stopping_callback(*, monitor, tol, n_iter_no_change, max_iter, adaptive, restore_best):
@@ -84,7 +91,10 @@ def train_stochastic(model, X, y, *, loss, score, optimizer, batch_size, max_epo
                          epochs=trainer.epoch, samples_seen=trainer.samples_seen,
                          best_epoch=trainer.best_epoch, restored_epoch=trainer.restored_epoch,
                          diverged=trainer.diverged, stopped=trainer.stop_training,
-                         lr_scale=trainer.lr_scale, restored_loss=trainer.restored_loss)
+                         lr_scale=trainer.lr_scale, restored_loss=trainer.restored_loss,
+                         next_lr=trainer.lr, no_improvement_count=next(
+                             (c.count for c in trainer.callbacks
+                              if isinstance(c, NoImprovementStopping)), 0))
 
 
 def initial_attributes(early_stopping) -> dict:
@@ -100,19 +110,22 @@ def initial_attributes(early_stopping) -> dict:
 def record_run(fitted, run: StochasticRun, *, stop_on_validation) -> None:
     """Add ``run`` to the fitted attributes of ``fitted`` (an estimator), in place.
 
-    ``n_iter_`` and ``t_`` count on; ``history_`` and ``loss_curve_`` grow;
+    ``n_iter_`` counts the epochs of this call (scikit-learn's: a warm start runs up
+    to ``max_iter`` epochs again and ``partial_fit`` reports 1); ``t_`` counts on;
+    ``history_`` and ``loss_curve_`` grow;
     ``validation_scores_`` / ``best_validation_score_`` follow the validation score
     when early stopping used it, ``best_loss_`` (the lowest ``loss_curve_`` value)
     otherwise; ``best_epoch_`` is the epoch whose state the model ends with. After a
     divergence that is the restored state (counted over all calls) and ``loss_`` its
     training loss.
     """
-    fitted.n_iter_ += run.epochs
+    fitted.n_iter_ = run.epochs
     fitted.t_ += run.samples_seen
+    fitted._no_improvement_count = run.no_improvement_count
     columns = {c: run.history[c] for c in History.columns if c != "epoch"}  # once, not per row
     for row in range(len(run.history)):
         fitted.history_.append(**{c: values[row] for c, values in columns.items()})
-    previous_epochs = fitted.n_iter_ - run.epochs
+    previous_epochs = len(fitted.history_) - run.epochs
     fitted.loss_curve_.extend(run.objective_curve)
     if run.diverged:
         # The model holds the restored state: loss_ is that state's training loss.
@@ -128,5 +141,6 @@ def record_run(fitted, run: StochasticRun, *, stop_on_validation) -> None:
     if run.diverged:
         fitted.best_epoch_ = previous_epochs + run.restored_epoch
     else:
-        fitted.best_epoch_ = run.restored_epoch or run.best_epoch or fitted.n_iter_
+        best = run.restored_epoch or run.best_epoch or run.epochs
+        fitted.best_epoch_ = previous_epochs + best
     fitted.diverged_ = run.diverged

@@ -17,7 +17,7 @@ from .._validation import is_number
 from ..errors import DataError, ParameterError
 
 __all__ = ["is_classifier_target", "ravel_column", "fit_label_encoder", "encode_labels",
-           "check_known_classes", "regression_targets", "class_sample_weight",
+           "check_known_classes", "check_same_classes", "regression_targets", "class_sample_weight",
            "drop_zero_weights", "validation_split"]
 
 
@@ -55,12 +55,9 @@ def fit_label_encoder(y, classes=None) -> LabelBinarizer:
     one label per sample among more than two (then targets are class indices) and
     ``"binary"`` / ``"multilabel-indicator"`` otherwise (then 0/1 columns).
     """
-    target_type = _check_label_type(y)
-    encoder = LabelBinarizer().fit(y if classes is None else classes)
-    if len(encoder.classes_) < 2 and target_type != "multilabel-indicator":
-        raise DataError(f"FitwellClassifier needs samples of at least 2 classes in the "
-                        f"data, got only class {encoder.classes_.tolist()[0]!r}")
-    return encoder
+    _check_label_type(y)
+    # A single class is fitted as scikit-learn fits it: one output, always that class.
+    return LabelBinarizer().fit(y if classes is None else classes)
 
 
 def check_known_classes(y, classes) -> None:
@@ -71,6 +68,15 @@ def check_known_classes(y, classes) -> None:
     if len(unseen):
         raise DataError(f"`y` has classes not in `self.classes_`. `self.classes_` has "
                         f"{classes}. 'y' has {present}.")
+
+
+def check_same_classes(y, classes) -> None:
+    """A warm-started ``fit`` needs the labels of the previous fit (scikit-learn's rule)."""
+    present = unique_labels(y)
+    if set(present) != set(classes):
+        raise DataError(f"warm_start can only be used where `y` has the same classes as in "
+                        f"the previous call to fit. Previously got {classes}, `y` has "
+                        f"{present}. Set warm_start=False to train on other classes")
 
 
 def encode_labels(encoder, y, dtype):
@@ -125,9 +131,13 @@ def validation_split(X, y, y_raw, sample_weight, *, fraction, seed, stratify):
     appear on both sides. ``validation`` is ``(X_val, y_val)`` or, with sample
     weights, ``(X_val, y_val, w_val)``.
     """
+    n_val = math.ceil(fraction * len(y_raw))
+    if n_val < 2:
+        raise DataError(f"The validation set is too small. Increase 'validation_fraction' or "
+                        f"the size of your dataset: early_stopping would hold out {n_val} of "
+                        f"{len(y_raw)} samples, and a validation score needs at least 2")
     if stratify:
         _, counts = np.unique(y_raw, return_counts=True)
-        n_val = math.ceil(fraction * len(y_raw))
         if counts.min() < 2 or n_val < len(counts):
             raise DataError(
                 f"early_stopping with validation_fraction={fraction} cannot hold out every "

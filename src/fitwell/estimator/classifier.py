@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import validate_data
 
 from .. import nn
@@ -14,8 +15,10 @@ from ..training import accuracy_from_binary_logits, accuracy_from_logits
 from ._base import BaseFitwell, has_stochastic_solver
 from ._docs import CLASSIFIER_DOC
 from ._params import CLASSIFIER_CONSTRAINTS
+from ._sparse_inputs import ACCEPT_SPARSE
 from ._targets import (
     check_known_classes,
+    check_same_classes,
     class_sample_weight,
     encode_labels,
     fit_label_encoder,
@@ -88,8 +91,10 @@ class FitwellClassifier(ClassifierMixin, BaseFitwell):
         """One label per sample among more than two: softmax over class indices."""
         return self._label_binarizer.y_type_ == "multiclass"
 
-    def _prepare_targets(self, y, incremental, classes=None):
+    def _prepare_targets(self, y, incremental, classes=None, warm_start=False):
         if incremental:
+            if warm_start:
+                check_same_classes(y, self.classes_)
             check_known_classes(y, self.classes_)
         else:
             self._label_binarizer = fit_label_encoder(y, classes)
@@ -145,13 +150,21 @@ class FitwellClassifier(ClassifierMixin, BaseFitwell):
         self._validate_params()
         if not hasattr(self, "model_") and classes is None:
             raise ParameterError("classes must be passed on the first call to partial_fit.")
+        if hasattr(self, "model_") and classes is not None \
+                and not np.array_equal(np.unique(classes), self.classes_):
+            raise ParameterError(f"`classes={np.unique(classes)}` is not the same as on last "
+                                 f"call to partial_fit, was: {self.classes_}; pass the classes "
+                                 "of the first call (or none)")
         return self._fit(X, y, sample_weight=sample_weight, incremental=True, classes=classes)
 
     def _begin_incremental(self, X, y, classes):
         X, y = validate_data(self, X, y, reset=True, dtype=[np.float64, np.float32],
+                             accept_sparse=ACCEPT_SPARSE,
                              multi_output=True)
         y = ravel_column(y)
-        self._prepare_targets(np.asarray(classes), incremental=False, classes=classes)
+        # As scikit-learn: a multilabel indicator y defines the labels, not ``classes``.
+        labels = y if type_of_target(y).startswith("multilabel") else np.asarray(classes)
+        self._prepare_targets(labels, incremental=False, classes=None)
         encoded = self._prepare_targets(y, incremental=True)
         self._initialize(X.shape[1], self._n_outputs_for(encoded), self._seeds())
 

@@ -9,19 +9,31 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import validate_data
 
 from .. import nn
+from ..errors import DataError
 from ..training import r2_score as r2_from_outputs
 from ._base import BaseFitwell, has_stochastic_solver
 from ._docs import REGRESSOR_DOC
 from ._inputs import check_dtype_range
+from ._params import REGRESSOR_CONSTRAINTS
+from ._sparse_inputs import ACCEPT_SPARSE
 from ._targets import ravel_column, regression_targets
 
 __all__ = ["FitwellRegressor"]
 
 
+def _r2_of_exp(outputs, y):
+    """R² of the means ``exp(outputs)``: the score of a ``loss="poisson"`` network."""
+    with np.errstate(over="ignore"):
+        return r2_from_outputs(np.exp(outputs), y)
+
+
 class FitwellRegressor(RegressorMixin, BaseFitwell):
     __doc__ = REGRESSOR_DOC
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+    _parameter_constraints: dict = REGRESSOR_CONSTRAINTS
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
+                 solver="adam",
                  alpha=0.0001, batch_size="auto", learning_rate="constant",
                  learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
@@ -31,6 +43,7 @@ class FitwellRegressor(RegressorMixin, BaseFitwell):
                  warmup_epochs=0, schedule_kwargs=None, clip_grad_norm=None, augment=None,
                  image_shape=None, restore_best_weights=True, monitor="val_score",
                  init="glorot_sklearn", dtype="float32", callbacks=None):
+        self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -70,20 +83,30 @@ class FitwellRegressor(RegressorMixin, BaseFitwell):
         self.dtype = dtype
         self.callbacks = callbacks
 
-    def _prepare_targets(self, y, incremental, classes=None):
+    def _prepare_targets(self, y, incremental, classes=None, warm_start=False):
         y = np.asarray(y, dtype=np.float64)
         if np.isfinite(y).all():  # non-finite targets are refused by regression_targets
             check_dtype_range(y, self._dtype, "y")
         y = y.astype(self._dtype, copy=False)
+        if self.loss == "poisson" and (y < 0).any():
+            raise DataError(f"loss='poisson' needs non-negative targets (counts, rates), but y "
+                            f"has the value {y.min():g}; use loss='squared_error' or shift y")
         if not incremental:
             self._y_1d = y.ndim == 1
         return regression_targets(y, self._dtype)
 
     def _n_outputs_for(self, y):
-        self.out_activation_ = "identity"
+        # scikit-learn's output activation for each loss (its canonical link)
+        self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
         return y.shape[1]
 
+    def _architecture(self, params):
+        # The loss fixes the output activation: a warm start cannot change it.
+        return {**super()._architecture(params), "loss": params.loss}
+
     def _loss_and_score(self):
+        if self.loss == "poisson":
+            return nn.HalfPoissonLoss(), _r2_of_exp
         return nn.HalfMSELoss(), r2_from_outputs
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -99,6 +122,7 @@ class FitwellRegressor(RegressorMixin, BaseFitwell):
 
     def _begin_incremental(self, X, y, classes):
         X, y = validate_data(self, X, y, reset=True, dtype=[np.float64, np.float32],
+                             accept_sparse=ACCEPT_SPARSE,
                              multi_output=True, y_numeric=True)
         y = ravel_column(y)
         encoded = self._prepare_targets(y, incremental=False)
@@ -107,6 +131,9 @@ class FitwellRegressor(RegressorMixin, BaseFitwell):
     def predict(self, X):
         """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
         out = self._forward(X)
+        if self.out_activation_ == "exp":
+            with np.errstate(over="ignore"):
+                out = np.exp(out, out=out)
         return out.ravel() if self._y_1d else out
 
     def score(self, X, y, sample_weight=None):

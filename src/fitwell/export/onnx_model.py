@@ -71,6 +71,8 @@ def _head(builder, logits, estimator):
     dtype, TensorProto = estimator.model_.dtype, builder.onnx.TensorProto
     n_outputs = int(estimator.n_outputs_)
     if isinstance(estimator, FitwellRegressor):
+        if estimator.out_activation_ == "exp":  # loss="poisson": the outputs are log-means
+            logits = builder.node("Exp", [logits])
         builder.output(logits, "predictions", builder.elem_type(dtype), [None, n_outputs])
         return
     classes = np.asarray(estimator.classes_)

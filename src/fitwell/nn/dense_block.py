@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dense_kernels
+from ._sparse import check_sparse_input, is_sparse, sparse_matmul, sparse_weight_grad
 from .activations import ReLU
 from .dropout import Dropout, draw_keep_bits
 from .linear import Linear
@@ -104,15 +105,22 @@ class DenseBlock(_Container):
             self._cache = "layers"
             return x
         linear, norm, dropout = self.linear, self.norm, self.dropout
-        x = linear._check_input(x, linear.in_features)
         weight = linear._params["weight"]
         dtype = weight.dtype
-        if x.dtype != dtype:
-            x = x.astype(dtype)
+        sparse = is_sparse(x)
+        if sparse:
+            x = check_sparse_input(linear, x, linear.in_features, dtype)
+        else:
+            x = linear._check_input(x, linear.in_features)
+            if x.dtype != dtype:
+                x = x.astype(dtype)
         n = x.shape[0]
         arrays = self._arrays(n, dtype)
         z, out, nothing = arrays["z"], arrays["out"], arrays["nothing"]
-        np.matmul(x, weight, out=z)
+        if sparse:
+            sparse_matmul(x, weight, z)
+        else:
+            np.matmul(x, weight, out=z)
         bias = linear._params["bias"] if linear.use_bias else nothing
         if norm is not None:
             norm._check_training_batch(z.shape)
@@ -159,7 +167,10 @@ class DenseBlock(_Container):
         _dense_kernels.dense_backward(
             grad=grad, out=out, scale=scale, xhat=arrays["xhat"], inv_std=arrays["inv_std"],
             gamma=gamma, acc=arrays["acc"], dz=dz, dgamma=dgamma, dbeta=dbeta, dbias=dbias)
-        np.matmul(x.T, dz, out=linear._grads["weight"])
+        if is_sparse(x):
+            sparse_weight_grad(x, dz, linear._grads["weight"])
+        else:
+            np.matmul(x.T, dz, out=linear._grads["weight"])
         if not need_input_grad:
             return None
         return np.matmul(dz, linear._params["weight"].T, out=arrays["dx"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_option, check_positive_int
+from ._sparse import check_sparse_input, is_sparse, sparse_matmul, sparse_weight_grad
 from .init import INITIALIZERS, initialize
 from .module import Module, as_generator, check_dtype
 
@@ -48,13 +49,18 @@ class Linear(Module):
             self._grads["bias"] = np.zeros(self.out_features, dtype=dtype)
 
     def forward(self, x, training=False):
-        x = self._check_input(x, self.in_features)
+        """``x @ W + b``; ``x`` may be a ``scipy.sparse`` batch (see :mod:`._sparse`)."""
         weight = self._params["weight"]
-        if x.dtype != weight.dtype:
-            x = x.astype(weight.dtype)
+        sparse = is_sparse(x)
+        if sparse:
+            x = check_sparse_input(self, x, self.in_features, weight.dtype)
+        else:
+            x = self._check_input(x, self.in_features)
+            if x.dtype != weight.dtype:
+                x = x.astype(weight.dtype)
         shape = (x.shape[0], self.out_features)
         out = self._workspace("out", shape, weight.dtype) if training else None
-        out = np.matmul(x, weight, out=out)
+        out = sparse_matmul(x, weight, out) if sparse else np.matmul(x, weight, out=out)
         if self.use_bias:
             out += self._params["bias"]
         self._cache = x
@@ -68,12 +74,15 @@ class Linear(Module):
         """
         x = self._require_cache()
         grad = self._check_grad(grad, (x.shape[0], self.out_features))
-        np.matmul(x.T, grad, out=self._grads["weight"])
+        if is_sparse(x):
+            sparse_weight_grad(x, grad, self._grads["weight"])
+        else:
+            np.matmul(x.T, grad, out=self._grads["weight"])
         if self.use_bias:
             self._column_sum(grad, out=self._grads["bias"])
         if not need_input_grad:
             return None
-        dx = self._workspace("dx", x.shape, x.dtype)
+        dx = self._workspace("dx", x.shape, grad.dtype)
         return np.matmul(grad, self._params["weight"].T, out=dx)
 
     def extra_repr(self):

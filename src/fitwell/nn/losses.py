@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import xlogy
 
 from .._validation import check_number
 from . import _cross_entropy_kernel
 
-__all__ = ["CrossEntropyLoss", "MSELoss", "HalfMSELoss", "BinaryCrossEntropyLoss", "softmax"]
+__all__ = ["CrossEntropyLoss", "MSELoss", "HalfMSELoss", "HalfPoissonLoss",
+           "BinaryCrossEntropyLoss", "softmax"]
 
 
 def _check_sample_weight(sample_weight, n, owner):
@@ -310,3 +312,49 @@ class HalfMSELoss(MSELoss):
 
     def __repr__(self):
         return "HalfMSELoss()"
+
+
+class HalfPoissonLoss:
+    """Half the Poisson deviance with a log link: scikit-learn's ``loss="poisson"``.
+
+    The network's outputs ``z`` are log-means, ``mu = exp(z)`` (the ``"exp"`` output
+    activation). Summed over outputs, averaged over samples (weighted by ``s_i``)::
+
+        loss = sum_j  sum_i s_i [y_ij log(y_ij / mu_ij) - y_ij + mu_ij] / sum_i s_i
+        dloss/dz_ij = s_i (mu_ij - y_ij) / sum_i s_i
+
+    with ``y log y = 0`` at ``y = 0``; ``s_i = 1`` without weights. This is
+    ``sklearn.neural_network._base.poisson_loss`` of ``mu``, and the gradient
+    scikit-learn's MLP back-propagates (``mu - y`` per sample, divided by ``n``).
+    Targets must be non-negative.
+    """
+
+    def __call__(self, prediction, target, sample_weight=None):
+        prediction = np.asarray(prediction)
+        target = np.asarray(target, dtype=prediction.dtype)
+        if target.ndim == 1 and prediction.ndim == 2 and prediction.shape[1] == 1:
+            target = target[:, None]
+        if prediction.ndim != 2 or target.shape != prediction.shape:
+            raise ValueError(
+                f"HalfPoissonLoss expects predictions and targets of one 2-D shape, got "
+                f"{prediction.shape} and {target.shape}"
+            )
+        n = prediction.shape[0]
+        sample_weight = _check_sample_weight(sample_weight, n, "HalfPoissonLoss")
+        with np.errstate(over="ignore"):
+            mean = np.exp(prediction)
+        # y log(y / mu) - y + mu, written with log(mu) = z so that mu = 0 cannot occur
+        per_element = xlogy(target, target) - target * prediction - target + mean
+        grad = mean - target
+        if sample_weight is None:
+            loss = float(per_element.sum(dtype=np.float64)) / n
+            grad *= 1.0 / n
+        else:
+            total = sample_weight.sum()
+            loss = float((per_element.sum(axis=1, dtype=np.float64) * sample_weight).sum()
+                         / total)
+            grad *= (sample_weight / total)[:, None].astype(grad.dtype)
+        return loss, grad
+
+    def __repr__(self):
+        return "HalfPoissonLoss()"

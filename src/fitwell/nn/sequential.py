@@ -11,6 +11,8 @@ import numpy as np
 
 from .._threads import blas_threads, limit_blas_threads
 from .._validation import check_positive_int
+from ..errors import DataError
+from ._sparse import is_sparse
 from .dense_block import DenseBlock
 from .fuse import fuse_for_inference
 from .linear import Linear
@@ -160,8 +162,9 @@ class Sequential(_Container):
         return iter(self.layers)
 
     # -- computation ---------------------------------------------------------------------
-    @staticmethod
-    def _as_matrix(x):
+    def _as_matrix(self, x):
+        if is_sparse(x):
+            return self._check_sparse(x)
         if not isinstance(x, np.ndarray) or x.ndim != 2:
             x = np.asarray(x)
             if x.ndim != 2:
@@ -169,6 +172,15 @@ class Sequential(_Container):
                     f"Sequential expects a 2-D array of shape (n_samples, n_features), got "
                     f"an array of shape {x.shape}"
                 )
+        return x
+
+    def _check_sparse(self, x):
+        """A sparse input goes to the first layer as it is, which must be a Linear."""
+        first = next(self._leaves(), None)
+        if not isinstance(first, Linear):
+            raise DataError(f"Sequential takes a scipy.sparse input only when its first layer "
+                            f"is a Linear, but it is a {type(first).__name__}; pass a dense "
+                            "array (x.toarray()) or begin the network with a Linear")
         return x
 
     def forward(self, x, training=False):

@@ -53,6 +53,11 @@ class Optimizer:
             }
         self._flat_grads = FlatBufferCache()
 
+    @property
+    def learning_rate(self):
+        """:attr:`lr` under scikit-learn's name for it (its optimisers' attribute)."""
+        return self.lr
+
     def _state_like(self):
         """Zero state: one flat array when params are flat, else one per parameter."""
         if self._flat is not None:
@@ -110,11 +115,20 @@ class SGD(Optimizer):
 
     Sutskever et al., "On the importance of initialization and momentum in deep
     learning", ICML 2013.
+
+    With ``lr_in_velocity=True`` the rate follows scikit-learn's ``SGDOptimizer``
+    instead: it multiplies each gradient as it enters the velocity,
+    ``v = momentum * v - lr * g`` (``p = p + v``, or ``p = p + momentum * v - lr * g``
+    with Nesterov), so a change of rate acts on new gradients only. That is
+    PyTorch's rule with ``b`` multiplied by ``lr_old / lr_new`` whenever the rate
+    changes (both positive); while the rate is constant the two rules are the same.
     """
 
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False,
-                 weight_decay=0.0):
+                 weight_decay=0.0, lr_in_velocity=False):
         super().__init__(params, lr)
+        self.lr_in_velocity = bool(lr_in_velocity)
+        self._velocity_lr = None  # the rate the momentum buffer is expressed in
         self.momentum = check_number(momentum, "momentum", "SGD")
         self.dampening = check_number(dampening, "dampening", "SGD", high=1.0)
         self.weight_decay = check_number(weight_decay, "weight_decay", "SGD")
@@ -124,6 +138,19 @@ class SGD(Optimizer):
                 "SGD: nesterov=True requires momentum > 0 and dampening = 0, got "
                 f"momentum={self.momentum}, dampening={self.dampening}")
         self.momentum_buffer = self._state_like() if self.momentum else None
+
+    def step(self, grads, lr=None):
+        if self.lr_in_velocity and self.momentum_buffer is not None:
+            rate = float(self.lr if lr is None else lr)
+            if self._velocity_lr is not None and rate != self._velocity_lr \
+                    and rate > 0 and self._velocity_lr > 0:
+                factor = self._velocity_lr / rate
+                buffers = (self.momentum_buffer.values() if isinstance(self.momentum_buffer, dict)
+                           else [self.momentum_buffer])
+                for buffer in buffers:
+                    buffer *= buffer.dtype.type(factor)
+            self._velocity_lr = rate
+        super().step(grads, lr)
 
     def _update(self, key, param, grad, lr):
         if key is None and param.dtype.char in "fd":  # the flat buffer: one compiled pass

@@ -190,11 +190,22 @@ def _half_mse_cases(rng):
     ]
 
 
+def _half_poisson_cases(rng):
+    prediction = rng.standard_normal((6, 3))
+    target = rng.poisson(2.0, (6, 3)).astype(np.float64)  # counts, zeros included
+    return [
+        ("HalfPoissonLoss", nn.HalfPoissonLoss(), prediction, target, None),
+        ("HalfPoissonLoss (sample_weight)", nn.HalfPoissonLoss(), prediction, target,
+         rng.uniform(0.2, 2.0, 6)),
+    ]
+
+
 LOSS_CASES: dict[type, Callable] = {
     nn.CrossEntropyLoss: _cross_entropy_cases,
     nn.BinaryCrossEntropyLoss: _binary_cross_entropy_cases,
     nn.MSELoss: _mse_cases,
     nn.HalfMSELoss: _half_mse_cases,
+    nn.HalfPoissonLoss: _half_poisson_cases,
 }
 """Loss class -> builder ``rng -> [(label, loss, prediction, target, sample_weight), ...]``."""
 

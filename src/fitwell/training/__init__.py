@@ -5,6 +5,7 @@ from .callbacks import (
     Callback,
     DivergenceWarning,
     EarlyStopping,
+    EpochLog,
     MonitorCallback,
     NoImprovementStopping,
     ProgressBar,
@@ -17,6 +18,6 @@ from .trainer import Trainer, accuracy_from_binary_logits, accuracy_from_logits,
 __all__ = [
     "Trainer", "History", "augment",
     "Callback", "MonitorCallback", "EarlyStopping", "NoImprovementStopping",
-    "ReduceLROnPlateau", "TerminateOnNaN", "ProgressBar", "DivergenceWarning",
+    "ReduceLROnPlateau", "TerminateOnNaN", "ProgressBar", "EpochLog", "DivergenceWarning",
     "accuracy_from_logits", "accuracy_from_binary_logits", "r2_score",
 ]

@@ -21,7 +21,7 @@ from ..optim.schedules import ReduceLROnPlateau as _PlateauRule
 
 __all__ = [
     "Callback", "MonitorCallback", "EarlyStopping", "ReduceLROnPlateau", "TerminateOnNaN",
-    "NoImprovementStopping", "ProgressBar", "DivergenceWarning", "check_callbacks",
+    "NoImprovementStopping", "ProgressBar", "EpochLog", "DivergenceWarning", "check_callbacks",
 ]
 
 _HOOKS = ("on_train_begin", "on_epoch_end", "on_train_end")
@@ -360,3 +360,19 @@ class ProgressBar(Callback):
 
     def on_train_end(self, trainer):
         self.bar.close()
+
+
+class EpochLog(Callback):
+    """scikit-learn's verbose lines, one per epoch: ``Iteration N, loss = …`` (the
+    training objective, as ``loss_curve_`` holds it) and, with validation data,
+    ``Validation score: …``; written to ``stream`` (standard output by default,
+    where scikit-learn prints them)."""
+
+    def __init__(self, stream=None):
+        self.stream = stream
+
+    def on_epoch_end(self, trainer, logs):
+        stream = self.stream or sys.stdout
+        stream.write(f"Iteration {logs['epoch']}, loss = {logs['train_objective']:.8f}\n")
+        if "val_score" in logs:
+            stream.write(f"Validation score: {logs['val_score']:f}\n")

@@ -11,6 +11,7 @@ import time
 import warnings
 
 import numpy as np
+import scipy.sparse
 
 from .._threads import limit_blas_threads
 from .._validation import check_option, check_positive_int
@@ -173,7 +174,10 @@ class Trainer:
 
     # -- data ---------------------------------------------------------------------------------
     def _gather(self, array, index, name):
-        """``array[index]`` into a reused buffer (no allocation per batch)."""
+        """``array[index]`` into a reused buffer (no allocation per batch); a sparse
+        ``array`` gives a new sparse batch."""
+        if scipy.sparse.issparse(array):
+            return array[index]
         shape = (len(index), *array.shape[1:])
         key = (name, shape)
         buffer = self._batch_buffers.get(key)
@@ -191,10 +195,19 @@ class Trainer:
     def evaluate(self, X, y, sample_weight=None, chunk_size=8192):
         """Loss and score of the model on ``(X, y)`` in inference mode."""
         outputs = np.concatenate([self.model.forward(X[i:i + chunk_size], training=False)
-                                  for i in range(0, len(X), chunk_size)])
+                                  for i in range(0, X.shape[0], chunk_size)])
         value, _ = self.loss(outputs, y, sample_weight=sample_weight)
-        score = self.score(outputs, y) if self.score is not None else math.nan
-        return value, score
+        return value, self._score(outputs, y)
+
+    def _score(self, outputs, y):
+        """The score of ``outputs``; NaN when there is none, or when the outputs or
+        the score overflow (a diverged network has no score), as scikit-learn reports
+        a diverged model's score."""
+        if self.score is None or not np.isfinite(outputs).all():
+            return math.nan
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = self.score(outputs, y)
+        return value if math.isfinite(value) else math.nan
 
     # -- the loop ---------------------------------------------------------------------------
     def fit(self, X, y, sample_weight=None, validation_data=None):
@@ -269,7 +282,7 @@ class Trainer:
                 logs = {"epoch": self.epoch, "train_loss": loss_sum / n, "lr": lr}
                 self.objective_curve.append(objective_sum / n)
                 if outputs is not None:
-                    logs["train_score"] = self.score(outputs, y)
+                    logs["train_score"] = self._score(outputs, y)
                 if validation_data is not None:
                     logs["val_loss"], logs["val_score"] = self.evaluate(*validation_data)
                 logs["time"] = time.perf_counter() - started
