@@ -27,6 +27,9 @@ DEPENDS_ON = {
     # tables are read and encoded (pandas, scikit-learn) with nothing of fitwell but the
     # foundation, so that data (reading), io (storing) and export all build on them
     "tabular": {"foundation"},
+    # texts are tokenised, augmented (WordNet, Apertium) and vectorised with nothing of
+    # fitwell but the foundation, like tables
+    "text": {"foundation"},
     "data": {"nn", "optim", "tabular"},
     "verdict": {"nn", "optim"},
     "testing": {"nn", "optim"},
