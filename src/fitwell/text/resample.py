@@ -15,12 +15,12 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from .._validation import check_int, check_number, check_option
-from ..errors import DataError
+from ..errors import DataError, ParameterError
 from .backtranslate import BackTranslation
 from .eda import EDA, RandomDeletion, RandomInsertion, RandomSwap, SynonymReplacement
 from .wordnet import WORDNET_DIR
 
-__all__ = ["AugmentTexts", "METHODS", "as_texts"]
+__all__ = ["AugmentTexts", "METHODS", "as_texts", "from_recipe", "is_text_augmentation"]
 
 #: method -> what each sentence gains
 METHODS = {
@@ -125,3 +125,46 @@ class AugmentTexts(BaseEstimator):
     def transform(self, X):
         """The texts unchanged: nothing is augmented outside fitting."""
         return as_texts(X)
+
+
+def _entries(augment):
+    if augment is None:
+        return []
+    return [augment] if isinstance(augment, str | tuple) else list(augment)
+
+
+def is_text_augmentation(augment) -> bool:
+    """Whether a recipe's ``augment`` names text augmentation (a method of
+    :data:`METHODS`, alone or as ``(name, options)``)."""
+    entries = _entries(augment)
+    return bool(entries) and all(
+        (entry if isinstance(entry, str) else entry[0]) in METHODS
+        for entry in entries if isinstance(entry, str | tuple | list))
+
+
+def from_recipe(augment, random_state=None) -> AugmentTexts | None:
+    """The :class:`AugmentTexts` step a recipe's ``augment`` asks for, or ``None``.
+
+    ``augment = ["eda"]`` or ``augment = [{name = "eda", n_aug = 16, alpha = 0.1}]``
+    (one entry: combine with ``"eda+backtranslation"``); ``random_state`` seeds it.
+
+    Raises
+    ------
+    ParameterError
+        For another augmentation (the image ones), more than one entry or an unknown
+        option, saying what is allowed.
+    """
+    entries = _entries(augment)
+    if not entries:
+        return None
+    if len(entries) != 1 or not is_text_augmentation(entries):
+        raise ParameterError(f"texts take one text augmentation, one of {sorted(METHODS)} "
+                             f"(options n_aug, alpha), got augment = {augment!r}")
+    entry = entries[0]
+    name, options = (entry, {}) if isinstance(entry, str) else (entry[0], dict(entry[1]))
+    unknown = sorted(set(options) - {"n_aug", "alpha"})
+    if unknown:
+        raise ParameterError(f"text augmentation {name!r} takes the options n_aug and alpha, "
+                             f"got {unknown}")
+    step = AugmentTexts(name, random_state=random_state, **options)
+    return step.fit([])
