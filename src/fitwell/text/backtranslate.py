@@ -52,8 +52,8 @@ def translate(sentences, pair, package="apertium-eng-spa", timeout=600.0) -> lis
         raise DataError(f"apertium {pair} took longer than {timeout:.0f} s for "
                         f"{len(lines)} sentences; translate smaller batches") from None
     if done.returncode != 0:
-        message = done.stderr.strip().splitlines()[-1:] or ["no message"]
-        if "mode" in message[0].lower() or "pair" in message[0].lower():
+        message = done.stderr.strip().splitlines()[:1] or ["no message"]
+        if "does not exist" in message[0]:
             raise _missing(f"the Apertium pair {pair}", package)
         raise DataError(f"apertium {pair} failed (exit {done.returncode}): {message[0]}")
     out = [line.strip() for line in done.stdout.split("\n")]
