@@ -9,10 +9,13 @@ method, with the same seed, so each seed gives a paired difference of test accur
 table shows the mean difference in points and its 95 % t interval over the seeds.
 
     python benchmarks/text_augmentation.py [--sizes 500 2000 all] [--seeds 5]
-        [--methods eda backtranslation] [--n-aug 16 8 4] [--out results/text_augmentation.json]
+        [--methods eda backtranslation] [--n-aug 16 8 4] [--max-iter 40] [--patience 4]
+        [--out results/text_augmentation.json]
 
 ``--n-aug`` gives the EDA copies per sentence for each size (Wei & Zou's recommendation:
-16 at 500, 8 at 2,000, 4 beyond). Rows are written as they finish (``*.partial.json``).
+16 at 500, 8 at 2,000, 4 beyond); ``--max-iter`` and ``--patience`` bound the epochs of
+every fit (a patient baseline checks that augmentation is not just more gradient steps).
+Rows are written as they finish (``*.partial.json``).
 """
 
 from __future__ import annotations
@@ -42,10 +45,10 @@ TEST_SIZE = 2000
 TFIDF = {"sublinear_tf": True, "ngram_range": (1, 2), "min_df": 1}
 
 
-def classifier(seed):
+def classifier(seed, max_iter=40, patience=4):
     return FitwellClassifier(hidden_layer_sizes=(64,), solver="adam", alpha=1e-4,
-                             max_iter=40, early_stopping=True, validation_fraction=0.15,
-                             n_iter_no_change=4, batch_size=64, random_state=seed)
+                             max_iter=max_iter, early_stopping=True, validation_fraction=0.15,
+                             n_iter_no_change=patience, batch_size=64, random_state=seed)
 
 
 def split(texts, labels, seed, size):
@@ -55,11 +58,11 @@ def split(texts, labels, seed, size):
     return ([texts[i] for i in train], labels[train], [texts[i] for i in test], labels[test])
 
 
-def run(texts, labels, seed, size, method, n_aug):
+def run(texts, labels, seed, size, method, n_aug, max_iter=40, patience=4):
     X_train, y_train, X_test, y_test = split(texts, labels, seed, size)
     augment = None if method == "none" else AugmentTexts(method, n_aug=n_aug, alpha=0.1,
                                                         random_state=seed)
-    model = text_pipeline(classifier(seed), augment, **TFIDF)
+    model = text_pipeline(classifier(seed, max_iter, patience), augment, **TFIDF)
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -95,6 +98,9 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--methods", nargs="+", default=["eda", "backtranslation"])
     parser.add_argument("--n-aug", nargs="+", type=int, default=[16, 8, 4])
+    parser.add_argument("--max-iter", type=int, default=40, help="epochs at most")
+    parser.add_argument("--patience", type=int, default=4,
+                        help="n_iter_no_change of early stopping")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" /
                                               "text_augmentation.json"))
     args = parser.parse_args(argv)
@@ -111,7 +117,8 @@ def main(argv=None):
     for size in args.sizes:
         for seed in range(args.seeds):
             for method in ["none", *args.methods]:
-                row = run(texts, labels, seed, size, method, n_aug[size])
+                row = run(texts, labels, seed, size, method, n_aug[size], args.max_iter,
+                          args.patience)
                 rows.append(row)
                 print(json.dumps(row), flush=True)
                 partial.write_text(json.dumps({"environment": environment, "rows": rows}))
