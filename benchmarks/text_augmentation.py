@@ -9,12 +9,13 @@ method, with the same seed, so each seed gives a paired difference of test accur
 table shows the mean difference in points and its 95 % t interval over the seeds.
 
     python benchmarks/text_augmentation.py [--sizes 500 2000 all] [--seeds 5]
-        [--methods eda backtranslation] [--n-aug 16 8 4] [--max-iter 40] [--patience 4]
+        [--methods eda backtranslation] [--n-aug N ...] [--max-iter 40] [--patience 4]
         [--out results/text_augmentation.json]
 
-``--n-aug`` gives the EDA copies per sentence for each size (Wei & Zou's recommendation:
-16 at 500, 8 at 2,000, 4 beyond); ``--max-iter`` and ``--patience`` bound the epochs of
-every fit (a patient baseline checks that augmentation is not just more gradient steps).
+``--n-aug`` gives the EDA copies per sentence for each size, in the order of ``--sizes``
+(default, keyed by size: Wei & Zou's recommendation of 16 up to 500, 8 up to 2,000,
+4 beyond); ``--max-iter`` and ``--patience`` bound the epochs of every fit (a patient
+baseline checks that augmentation is not just more gradient steps).
 Rows are written as they finish (``*.partial.json``).
 """
 
@@ -92,19 +93,34 @@ def table(rows, methods, sizes):
     return "\n".join(lines)
 
 
+def paper_copies(size):
+    """Wei & Zou's copies per sentence for a training set of ``size`` ("all" is large)."""
+    if size != "all" and int(size) <= 500:
+        return 16
+    if size != "all" and int(size) <= 2000:
+        return 8
+    return 4
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["500", "2000", "all"])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--methods", nargs="+", default=["eda", "backtranslation"])
-    parser.add_argument("--n-aug", nargs="+", type=int, default=[16, 8, 4])
+    parser.add_argument("--n-aug", nargs="+", type=int, default=None,
+                        help="copies per size, in the order of --sizes (default: the paper's "
+                             "16 up to 500 sentences, 8 up to 2,000, 4 beyond)")
     parser.add_argument("--max-iter", type=int, default=40, help="epochs at most")
     parser.add_argument("--patience", type=int, default=4,
                         help="n_iter_no_change of early stopping")
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" /
                                               "text_augmentation.json"))
     args = parser.parse_args(argv)
-    n_aug = dict(zip(args.sizes, args.n_aug + [args.n_aug[-1]] * len(args.sizes), strict=False))
+    if args.n_aug is None:
+        n_aug = {size: paper_copies(size) for size in args.sizes}
+    else:
+        n_aug = dict(zip(args.sizes, args.n_aug + [args.n_aug[-1]] * len(args.sizes),
+                         strict=False))
     table_, labels = load_rotten_tomatoes()
     texts = table_["text"].tolist()
     environment = {"load_average_start": os.getloadavg(), "logical_cpus": os.cpu_count(),
