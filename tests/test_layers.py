@@ -27,11 +27,15 @@ DEPENDS_ON = {
     # tables are read and encoded (pandas, scikit-learn) with nothing of fitwell but the
     # foundation, so that data (reading), io (storing) and export all build on them
     "tabular": {"foundation"},
+    # texts are tokenised, augmented (WordNet, Apertium) and vectorised with nothing of
+    # fitwell but the foundation, like tables
+    "text": {"foundation"},
     "data": {"nn", "optim", "tabular"},
     "verdict": {"nn", "optim"},
     "testing": {"nn", "optim"},
     "estimator": {"training", "data"},
-    "io": {"estimator"},
+    # model files also store a text model's vectorizer (fitwell.text.store)
+    "io": {"estimator", "text"},
     "recipe": {"estimator", "io"},
     "report": {"recipe", "verdict"},
     "experiments": {"recipe", "verdict"},

@@ -15,7 +15,11 @@ strings, never objects, so loading a file can never execute code):
   estimator, when the model is such a pipeline;
 * ``tabular/<name>`` plus the header's ``tabular`` entry — a fitted
   :class:`~fitwell.tabular.TablePreprocessor` in front of the estimator (columns,
-  kinds, medians, scaler statistics, categories; see :mod:`fitwell.tabular.store`).
+  kinds, medians, scaler statistics, categories; see :mod:`fitwell.tabular.store`);
+* ``text/vocabulary``, ``text/idf`` plus the header's ``text`` entry — the fitted
+  ``TfidfVectorizer`` of a :func:`fitwell.text.text_pipeline` (its parameters, terms and
+  weights; see :mod:`fitwell.text.store`) and the parameters of its augmentation step,
+  which acts at fit only and holds nothing fitted.
 
 Reading checks before it allocates: each member's declared dtype and shape against
 the bytes the archive holds for it and against :data:`MAX_TOTAL_BYTES`, then the
@@ -44,6 +48,8 @@ from .errors import ModelFileError
 from .estimator import FitwellClassifier, FitwellRegressor
 from .tabular import TablePreprocessor
 from .tabular.store import from_plain, to_plain
+from .text import AugmentingPipeline, AugmentTexts
+from .text import store as text_store
 from .training.history import History
 
 __all__ = ["save", "load", "read_metadata", "ModelFileError", "FORMAT_VERSION"]
@@ -110,9 +116,18 @@ def _unplain(value):
 def _split_pipeline(model):
     """``(preprocessing or None, estimator)`` from an estimator or a pipeline of a
     ``StandardScaler`` or a :class:`~fitwell.tabular.TablePreprocessor` and an estimator."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
+    if isinstance(model, AugmentingPipeline):
+        steps = [step for _, step in model.steps]
+        if len(steps) == 3 and (isinstance(steps[0], AugmentTexts) or steps[0] in (
+                None, "passthrough")) and isinstance(steps[1], TfidfVectorizer):
+            return model, steps[2]
+        raise ModelFileError("save accepts a text pipeline of three steps: AugmentTexts (or "
+                             "'passthrough'), a TfidfVectorizer and a fitwell estimator, as "
+                             "fitwell.text.text_pipeline builds it")
     if isinstance(model, Pipeline):
         steps = [step for _, step in model.steps]
         if len(steps) == 2 and isinstance(steps[0], StandardScaler | TablePreprocessor):
@@ -139,6 +154,40 @@ def _store_table_preprocessing(preprocessing, estimator, header, arrays):
     arrays.update({f"tabular/{name}": value for name, value in plain.items()})
 
 
+def _store_text_preprocessing(pipeline, estimator, header, arrays):
+    """Put a text pipeline's vectorizer and augmentation into the header and arrays."""
+    augment, vectorizer = pipeline.steps[0][1], pipeline.steps[1][1]
+    width = len(vectorizer.vocabulary_)
+    if width != estimator.n_features_in_:
+        raise ModelFileError(f"save: the vectorizer gives {width} features, the network takes "
+                             f"{estimator.n_features_in_}")
+    spec, plain = text_store.to_plain(vectorizer)
+    spec["augment"] = _json_value(augment.get_params()) if isinstance(augment, AugmentTexts) \
+        else None
+    header["text"] = spec
+    arrays.update({f"text/{name}": value for name, value in plain.items()})
+
+
+def _restore_text_pipeline(path, header, arrays, estimator, n_features):
+    """The text pipeline stored by :func:`_store_text_preprocessing` around ``estimator``
+    (its arrays are taken out of ``arrays``)."""
+    spec = header["text"]
+    plain = {name[len("text/"):]: arrays.pop(name) for name in list(arrays)
+             if name.startswith("text/")}
+    vectorizer = text_store.from_plain(spec, plain)
+    if len(vectorizer.vocabulary_) != n_features:
+        raise ModelFileError(f"{path!r}: the stored vectorizer gives "
+                             f"{len(vectorizer.vocabulary_)} features, the network takes "
+                             f"{n_features}")
+    augment = spec.get("augment")
+    if augment is not None:
+        if not isinstance(augment, dict) or set(augment) != set(AugmentTexts().get_params()):
+            raise ModelFileError(f"{path!r}: the stored text augmentation is corrupt")
+        augment = AugmentTexts(**augment).fit([])
+    return AugmentingPipeline([("augment", augment or "passthrough"), ("tfidf", vectorizer),
+                               ("model", estimator)])
+
+
 def _restore_table_preprocessing(path, header, arrays, n_features):
     """The TablePreprocessor stored by :func:`_store_table_preprocessing` (its arrays
     are taken out of ``arrays``), checked against the network's input width."""
@@ -151,9 +200,9 @@ def _restore_table_preprocessing(path, header, arrays, n_features):
 
 def save(model, path, metadata=None) -> None:
     """Write a fitted :class:`~fitwell.FitwellClassifier` or
-    :class:`~fitwell.FitwellRegressor` — alone or after a fitted ``StandardScaler`` or
-    :class:`~fitwell.tabular.TablePreprocessor` in a ``Pipeline`` — to ``path`` (a
-    ``.npz`` file).
+    :class:`~fitwell.FitwellRegressor` — alone, after a fitted ``StandardScaler`` or
+    :class:`~fitwell.tabular.TablePreprocessor` in a ``Pipeline``, or at the end of a
+    fitted :func:`fitwell.text.text_pipeline` — to ``path`` (a ``.npz`` file).
 
     Nothing is pickled. Callbacks steer training only and are left out; a
     ``RandomState`` is stored as ``random_state=None``; any other parameter that is
@@ -199,7 +248,9 @@ def save(model, path, metadata=None) -> None:
         header["label_type"] = estimator._label_binarizer.y_type_
     else:
         header["y_1d"] = bool(estimator._y_1d)
-    if isinstance(scaler, TablePreprocessor):
+    if isinstance(scaler, AugmentingPipeline):
+        _store_text_preprocessing(scaler, estimator, header, arrays)
+    elif isinstance(scaler, TablePreprocessor):
         _store_table_preprocessing(scaler, estimator, header, arrays)
     elif scaler is not None:
         arrays["scaler/mean"] = np.asarray(scaler.mean_, dtype=np.float64)
@@ -356,8 +407,9 @@ def read_metadata(path) -> dict:
 
 
 def load(path):
-    """Read a model written by :func:`save`: the fitted estimator, or the
-    ``Pipeline(StandardScaler or TablePreprocessor, estimator)`` it was saved as.
+    """Read a model written by :func:`save`: the fitted estimator, the
+    ``Pipeline(StandardScaler or TablePreprocessor, estimator)`` or the text pipeline
+    (:class:`~fitwell.text.AugmentingPipeline`) it was saved as.
 
     Raises
     ------
@@ -428,6 +480,8 @@ def _load(path):
     n_features, n_outputs = _check_network_widths(path, estimator, fitted, arrays)
     if "tabular" in header:
         scaler = _restore_table_preprocessing(path, header, arrays, n_features)
+    text = _restore_text_pipeline(path, header, arrays, estimator, n_features) \
+        if "text" in header else None
     if isinstance(estimator, FitwellClassifier):
         from sklearn.preprocessing import LabelBinarizer
 
@@ -459,6 +513,8 @@ def _load(path):
     history = {k[len("history/"):]: v.tolist() for k, v in arrays.items()
                if k.startswith("history/")}
     estimator.history_ = History.from_dict(history)
+    if text is not None:
+        return text
     if scaler is not None:
         from sklearn.pipeline import make_pipeline
 

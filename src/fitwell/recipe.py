@@ -8,7 +8,9 @@ A recipe is a flat TOML mapping whose keys are exactly the parameters of
 there is no second list of defaults to drift. TOML has no null: write
 ``"none"`` where the estimator takes ``None`` (``normalization = "none"``).
 ``augment`` entries are names or inline tables with a ``name``:
-``augment = ["shift", {name = "rotation", max_degrees = 10}]``.
+``augment = ["shift", {name = "rotation", max_degrees = 10}]``; for texts, one text
+augmentation: ``augment = [{name = "eda", n_aug = 16, alpha = 0.1}]`` (see
+:data:`fitwell.text.METHODS`), applied to the training texts before the vectorizer.
 
 Validation happens before anything trains: an unknown key gets a "did you mean",
 a wrong type or out-of-range value names the key, the value and what is allowed,
@@ -28,6 +30,7 @@ from sklearn.utils._param_validation import InvalidParameterError, validate_para
 from ._files import write_text
 from .errors import RecipeError
 from .estimator import FitwellClassifier, FitwellRegressor
+from .text.resample import from_recipe, is_text_augmentation
 
 __all__ = ["Recipe", "RecipeError", "load_recipe", "parse_recipe", "parse_override",
            "validate_params", "dump_recipe", "recipe_path", "with_image_shape",
@@ -35,7 +38,8 @@ __all__ = ["Recipe", "RecipeError", "load_recipe", "parse_recipe", "parse_overri
 
 META_KEYS = ("name", "description")
 _RECIPE_DIR = os.path.join(os.path.dirname(__file__), "recipes")
-SHIPPED_RECIPES = ("baseline", "improved", "challenge", "production", "best_digits")
+SHIPPED_RECIPES = ("baseline", "improved", "challenge", "production", "best_digits",
+                   "text_eda")
 #: keys of FitwellClassifier that FitwellRegressor does not take (left out for regression)
 CLASSIFIER_ONLY_KEYS = ("class_weight", "label_smoothing")
 _TUPLE_KEYS = ("hidden_layer_sizes", "image_shape")
@@ -168,7 +172,9 @@ def _cross_check(estimator):
     if estimator.weight_decay and estimator.solver != "adamw":
         raise ValueError(f"weight_decay = {estimator.weight_decay} needs solver = \"adamw\" "
                          f"(got solver = {estimator.solver!r}); use alpha for an L2 penalty")
-    if estimator.augment:
+    if is_text_augmentation(estimator.augment):  # applied to texts, before the network
+        from_recipe(estimator.augment)
+    elif estimator.augment:
         from .training.augment import make_augmenter
 
         make_augmenter(estimator.augment, estimator.image_shape)

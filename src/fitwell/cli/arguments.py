@@ -59,16 +59,20 @@ def add_recipe_arguments(parser, set_help="override a recipe key, e.g. --set dro
                                           "(repeatable)"):
     """The recipe (positional) and ``--set KEY=VALUE``."""
     parser.add_argument("recipe", help="a recipe .toml file or a shipped recipe name "
-                                       "(baseline, improved, challenge, production, best_digits)")
+                                       "(baseline, improved, challenge, production, best_digits, "
+                                       "text_eda)")
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", help=set_help)
 
 
 def add_data_arguments(parser):
-    """``--data``, ``--target`` and ``--task``."""
+    """``--data``, ``--target``, ``--text-column`` and ``--task``."""
     parser.add_argument("--data", required=True,
-                        help="digits, breast_cancer, wine, iris, diabetes, a .csv file (with "
-                             "--target) or an .npz file with arrays X and y")
+                        help="digits, breast_cancer, wine, iris, diabetes, rotten-tomatoes "
+                             "(review sentences), a .csv file (with --target) or an .npz file "
+                             "with arrays X and y")
     parser.add_argument("--target", help="the target column of a CSV file")
+    parser.add_argument("--text-column", help="a CSV file's column of texts: the features "
+                                              "are its TF-IDF (other columns ignored)")
     parser.add_argument("--task", choices=("classification", "regression"),
                         help="override the task inferred from the target")
 

@@ -3,6 +3,7 @@ resumable; the command writes their data files and asks the report for the HTML.
 
 from __future__ import annotations
 
+from ..data import load_dataset
 from ..experiments.ablation import execute_ablation, plan_ablation, write_ablation_outputs
 from ..experiments.sweep import execute_sweep, plan_sweep, write_sweep_outputs
 from ..experiments.workers import WorkerOptions
@@ -89,6 +90,15 @@ def _options(args):
                          heartbeat_interval=min(5.0, args.grace_period / 4))
 
 
+def _data(args):
+    """The data as the experiment takes it: a name or path, or, for a table's text
+    column, the loaded :class:`~fitwell.data.Dataset`."""
+    if args.text_column is None:
+        return args.data
+    return load_dataset(args.data, target=args.target, task=args.task,
+                        text_column=args.text_column)
+
+
 def _plan_options(args):
     return dict(overrides=args.set or (), target=args.target, task=args.task,
                 test_size=args.test_size, split_seed=args.split_seed, scale=not args.no_scale,
@@ -129,7 +139,7 @@ def _write(paths, result, out, write_report, args, console):
 
 def cmd_sweep(args, console) -> int:
     """``fitwell sweep``."""
-    plan = plan_sweep(args.recipe, args.data, args.grid or (), search=args.search,
+    plan = plan_sweep(args.recipe, _data(args), args.grid or (), search=args.search,
                       trials=args.trials, **_plan_options(args))
     n_configs = plan.experiment.n_trials or len(plan.experiment.configurations)
     result = _run(plan, execute_sweep, args, console,
@@ -146,7 +156,7 @@ def cmd_sweep(args, console) -> int:
 
 def cmd_ablate(args, console) -> int:
     """``fitwell ablate``."""
-    plan = plan_ablation(args.recipe, args.data, **_plan_options(args))
+    plan = plan_ablation(args.recipe, _data(args), **_plan_options(args))
     result = _run(plan, execute_ablation, args, console, "ablation",
                   len(plan.experiment.configurations))
     for line in result.verdicts():

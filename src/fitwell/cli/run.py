@@ -11,6 +11,7 @@ import numpy as np
 
 from .._files import atomic_write
 from ..data import DataError, Dataset, classic_split, load_dataset
+from ..data.load import TEXT_SETS
 from ..errors import ModelFileError
 from ..experiments import fit_and_evaluate
 from ..io import load, read_metadata, save
@@ -19,6 +20,7 @@ from ..report import write_report
 from ..tabular import TablePreprocessor, is_table, read_table
 from ..tabular.columns import as_numbers
 from ..tabular.read import TABLE_SUFFIXES
+from ..text import AugmentingPipeline
 from .arguments import (
     UsageError,
     add_data_arguments,
@@ -38,11 +40,14 @@ EXAMPLES = {
         "  fitwell train improved --data digits\n"
         "  fitwell train recipes/challenge.toml --data digits --set dropout=0.3\n"
         "  fitwell train my.toml --data houses.csv --target price --out runs/houses\n"
-        "  fitwell train production --data wine --set hidden_layer_sizes=[256,128]"),
+        "  fitwell train production --data wine --set hidden_layer_sizes=[256,128]\n"
+        "  fitwell train text_eda --data reviews.csv --text-column review --target label\n"
+        "  fitwell train text_eda --data rotten-tomatoes"),
     "evaluate": "examples:\n  fitwell evaluate fitwell-output/improved/model.npz --data digits",
     "predict": ("examples:\n"
                 "  fitwell predict runs/houses/model.npz --data new.csv --out predictions.csv\n"
-                "  fitwell predict model.npz --data digits --proba --out proba.csv"),
+                "  fitwell predict model.npz --data digits --proba --out proba.csv\n"
+                "  fitwell predict model.npz --data new.csv --text-column review --out p.csv"),
 }
 
 
@@ -122,7 +127,8 @@ def cmd_demo(args, console):
 
 
 def cmd_train(args, console):
-    dataset = load_dataset(args.data, target=args.target, task=args.task)
+    dataset = load_dataset(args.data, target=args.target, task=args.task,
+                           text_column=args.text_column)
     recipe = load_recipe(args.recipe, overrides=args.set or (), task=dataset.task)
     params = with_image_shape(dict(recipe.params), dataset.image_shape)
     split = classic_split(dataset, test_size=args.test_size,
@@ -134,7 +140,7 @@ def cmd_train(args, console):
                   f"training, {len(split.y_val)} validation, {len(split.y_test)} test rows")
     run = fit_and_evaluate(params, split, task=dataset.task, name=recipe.name,
                            callbacks=progress_callbacks(console))
-    run.estimator.set_params(callbacks=None)
+    (run.estimator[-1] if split.texts else run.estimator).set_params(callbacks=None)
     console.print(format_runs_table([run]))
     console.print(run.verdict.message)
     model = run.estimator
@@ -144,6 +150,8 @@ def cmd_train(args, console):
         model = make_pipeline(split.scaler, run.estimator)
     metadata = {"task": dataset.task, "target": dataset.target_name, "data": dataset.name,
                 "features": dataset.feature_names, "recipe": recipe.name}
+    if split.texts:
+        metadata["text_column"] = dataset.text_column
     save(model, os.path.join(out, "model.npz"), metadata=metadata)
     with atomic_write(os.path.join(out, "metrics.json"), encoding="utf-8") as handle:
         json.dump({**run.metrics(), "data": dataset.name, "recipe": recipe.source,
@@ -175,8 +183,46 @@ def _takes_table(model) -> bool:
     return bool(steps) and isinstance(steps[0][1], TablePreprocessor)
 
 
+def _takes_texts(model) -> bool:
+    """Whether the model is a text pipeline (it reads raw texts)."""
+    return isinstance(model, AugmentingPipeline)
+
+
+def _load_texts(args, metadata, need_target):
+    """A dataset of texts for a text model: the bundled set, or a table's text column
+    (``--text-column``, else the one the model was trained on)."""
+    if args.data in TEXT_SETS:
+        return load_dataset(args.data)
+    column = args.text_column or metadata.get("text_column")
+    if not args.data.endswith(TABLE_SUFFIXES):
+        raise DataError(f"{args.data}: the model reads texts; give a .csv or .parquet file "
+                        f"with the column {column!r} (--text-column) or {', '.join(TEXT_SETS)}")
+    target = args.target or metadata.get("target")
+    table = read_table(args.data)
+    if need_target:
+        if target is None or target not in table.columns:
+            raise DataError(f"{args.data}: name the target column with --target")
+        y = table[target].to_numpy()
+    else:
+        y = np.zeros(len(table))
+    name = os.path.basename(args.data)
+    if column not in table.columns:
+        raise DataError(f"{name}: no column {column!r} of texts; name it with --text-column "
+                        f"(the columns are {[str(c) for c in table.columns]})")
+    texts = table[[column]]
+    bad = texts[column].map(lambda v: not isinstance(v, str)).to_numpy()
+    if bad.any():
+        raise DataError(f"{name}: {int(bad.sum())} cells of the text column {column!r} are "
+                        f"empty or not text (first rows: {np.flatnonzero(bad)[:5].tolist()}); "
+                        "fill or drop them")
+    return Dataset(texts, y, metadata.get("task", "classification"), name, [column],
+                   target, text_column=column)
+
+
 def _load_model_and_data(args, need_target):
     model, metadata = _load_model(args.model)
+    if _takes_texts(model):
+        return model, _load_texts(args, metadata, need_target), metadata
     target = args.target or metadata.get("target")
     is_file_table = args.data.endswith(TABLE_SUFFIXES)
     if is_file_table and not need_target:

@@ -11,8 +11,9 @@ from sklearn.utils.multiclass import type_of_target
 
 from ..errors import DataError
 from ..tabular import features_and_target, is_table, read_table
+from .rotten_tomatoes import TEXT_COLUMN, load_rotten_tomatoes
 
-__all__ = ["Dataset", "load_dataset", "infer_task", "BUNDLED"]
+__all__ = ["Dataset", "load_dataset", "infer_task", "BUNDLED", "TEXT_SETS"]
 
 #: name -> (loader, task, image shape of one row or None)
 BUNDLED = {
@@ -22,12 +23,15 @@ BUNDLED = {
     "iris": (_sk.load_iris, "classification", None),
     "diabetes": (_sk.load_diabetes, "regression", None),
 }
+#: name -> loader of ``(one-column table of texts, labels)``: labelled sentences
+TEXT_SETS = {"rotten-tomatoes": load_rotten_tomatoes}
 
 
 @dataclass
 class Dataset:
     """Features, targets and what is known about them; ``X`` is a pandas ``DataFrame``
-    of raw columns for a table read from a file, else a numeric array."""
+    of raw columns for a table read from a file, else a numeric array. For texts,
+    ``text_column`` names the one column of ``X``, which holds them."""
 
     X: np.ndarray
     y: np.ndarray
@@ -36,6 +40,7 @@ class Dataset:
     feature_names: list[str] = field(default_factory=list)
     target_name: str | None = None
     image_shape: tuple | None = None
+    text_column: str | None = None
 
 
 def infer_task(y) -> str:
@@ -63,10 +68,25 @@ def _load_table(path, target):
     return X, y, [str(c) for c in X.columns]
 
 
-def load_dataset(spec, target=None, task=None) -> Dataset:
+def _text_column(X, y, text_column, name):
+    """The table ``X`` cut to its column ``text_column``, every cell a text."""
+    if text_column not in X.columns:
+        raise DataError(f"{name}: no column {text_column!r} for --text-column; the columns "
+                        f"are {[str(c) for c in X.columns]}")
+    texts = X[[text_column]]
+    empty = texts[text_column].map(lambda v: not isinstance(v, str)).to_numpy()
+    if empty.any():
+        rows = np.flatnonzero(empty)[:5].tolist()
+        raise DataError(f"{name}: {int(empty.sum())} cells of the text column {text_column!r} "
+                        f"are empty or not text (first rows: {rows}); fill or drop them")
+    return texts
+
+
+def load_dataset(spec, target=None, task=None, text_column=None) -> Dataset:
     """Load a bundled set by name, a table — ``.csv`` or ``.parquet`` (``target`` names
     the label column), read by :func:`fitwell.tabular.read_table` — or an ``.npz``
-    holding ``X`` and ``y``.
+    holding ``X`` and ``y``. With ``text_column``, a table's features are that column's
+    texts alone; a text set of :data:`TEXT_SETS` is loaded by name.
 
     Raises
     ------
@@ -75,6 +95,10 @@ def load_dataset(spec, target=None, task=None) -> Dataset:
     """
     spec = str(spec)
     image_shape = None
+    if spec in TEXT_SETS:
+        X, y = TEXT_SETS[spec]()
+        return Dataset(X, y, task or "classification", spec, [TEXT_COLUMN], "label",
+                       text_column=TEXT_COLUMN)
     if spec in BUNDLED:
         loader, bundled_task, image_shape = BUNDLED[spec]
         bunch = loader()
@@ -86,7 +110,7 @@ def load_dataset(spec, target=None, task=None) -> Dataset:
     else:
         if not os.path.exists(spec):
             raise DataError(f"data {spec!r} is neither a file nor a bundled dataset "
-                            f"({', '.join(BUNDLED)})")
+                            f"({', '.join([*BUNDLED, *TEXT_SETS])})")
         name = os.path.basename(spec)
         if spec.endswith((".csv", ".parquet")):
             X, y, features = _load_table(spec, target)
@@ -114,8 +138,12 @@ def load_dataset(spec, target=None, task=None) -> Dataset:
             raise DataError(f"{spec}: unsupported data file; use a .csv or .parquet (with "
                             "--target) or an .npz with X and y")
         task = task or infer_task(y)
+    if text_column is not None:
+        if not is_table(X):
+            raise DataError(f"{name}: --text-column needs a .csv or .parquet table")
+        X, features = _text_column(X, y, text_column, name), [text_column]
     _check_finite(X, y, name)
     if len(X) < 10:
         raise DataError(f"{name}: {len(X)} rows is too few to split into train, validation and "
                         "test sets; need at least 10")
-    return Dataset(X, y, task, name, features, target_name, image_shape)
+    return Dataset(X, y, task, name, features, target_name, image_shape, text_column)

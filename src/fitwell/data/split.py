@@ -24,6 +24,7 @@ class Split:
     X_test: np.ndarray
     y_test: np.ndarray
     scaler: object = None
+    texts: bool = False
 
 
 def classic_split(dataset: Dataset, test_size=0.2, validation_fraction=0.2, random_state=42,
@@ -33,12 +34,17 @@ def classic_split(dataset: Dataset, test_size=0.2, validation_fraction=0.2, rand
     a ``StandardScaler`` fitted on the training part only when ``scale``. A table
     (``DataFrame``) is always encoded, by a :class:`~fitwell.tabular.TablePreprocessor`
     fitted on the training part (standardising its numeric columns when ``scale``),
-    which ``Split.scaler`` then holds."""
+    which ``Split.scaler`` then holds. Texts (a dataset with a ``text_column``) are split
+    as lists of ``str``, untouched: their vectorizer is fitted with the model."""
     X_rest, X_test, y_rest, y_test = train_test_split(
         dataset.X, dataset.y, test_size=test_size, random_state=random_state)
     X_train, X_val, y_train, y_val = train_test_split(
         X_rest, y_rest, test_size=validation_fraction, random_state=random_state)
     scaler = None
+    if dataset.text_column is not None:
+        X_train, X_val, X_test = ([str(t) for t in part[dataset.text_column]]
+                                  for part in (X_train, X_val, X_test))
+        return Split(X_train, y_train, X_val, y_val, X_test, y_test, None, texts=True)
     if is_table(dataset.X):
         scaler = tabular_preprocessor(dataset.X, scale=scale).fit(X_train)
         X_train, X_val, X_test = (scaler.transform(a) for a in (X_train, X_val, X_test))

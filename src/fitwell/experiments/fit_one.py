@@ -11,11 +11,14 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ..estimator import FitwellClassifier, FitwellRegressor
 from ..recipe import CLASSIFIER_ONLY_KEYS, with_image_shape
+from ..text import text_pipeline
+from ..text.resample import from_recipe
 from ..training.history import History
 from ..verdict import Verdict, diagnose, finite_or_none
 from .space import apply_overrides
 
-__all__ = ["RunResult", "make_estimator", "fit_and_evaluate", "fit_unit"]
+__all__ = ["RunResult", "make_estimator", "make_text_model", "fit_and_evaluate", "fit_unit",
+           "TFIDF"]
 
 #: the learning curves a trial keeps
 _HISTORY_COLUMNS = ("train_loss", "val_loss", "train_score", "val_score")
@@ -65,15 +68,29 @@ def make_estimator(params, task):
     return FitwellRegressor(**params)
 
 
+#: the TF-IDF every text model uses: unigrams and bigrams, sublinear term frequency
+TFIDF = {"sublinear_tf": True, "ngram_range": (1, 2)}
+
+
+def make_text_model(params, task):
+    """Raw texts → the recipe's text augmentation (``augment``, fit only, seeded by
+    ``random_state``) → :data:`TFIDF` → the network of the other parameters."""
+    params = dict(params)
+    augment = from_recipe(params.pop("augment", None), params.get("random_state"))
+    return text_pipeline(make_estimator(params, task), augment, **TFIDF)
+
+
 def fit_and_evaluate(params, split, task="classification", name="run", callbacks=None):
-    """Fit ``params`` on ``split`` (validation data passed explicitly) and score it.
+    """Fit ``params`` on ``split`` (validation data passed explicitly) and score it; a
+    split of texts is fitted by :func:`make_text_model`.
 
     Convergence warnings are expected at a fixed epoch budget and are not shown.
     """
     params = dict(params)
     if callbacks:
         params["callbacks"] = list(params.get("callbacks") or []) + list(callbacks)
-    estimator = make_estimator(params, task)
+    estimator = make_text_model(params, task) if getattr(split, "texts", False) \
+        else make_estimator(params, task)
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -82,13 +99,14 @@ def fit_and_evaluate(params, split, task="classification", name="run", callbacks
     train = estimator.score(split.X_train, split.y_train)
     val = estimator.score(split.X_val, split.y_val)
     test = estimator.score(split.X_test, split.y_test)
-    history = estimator.history_
-    epochs = int(estimator.n_iter_)
-    best = int(getattr(estimator, "best_epoch_", epochs) or epochs)
+    network = estimator[-1] if getattr(split, "texts", False) else estimator
+    history = network.history_
+    epochs = int(network.n_iter_)
+    best = int(getattr(network, "best_epoch_", epochs) or epochs)
     verdict = diagnose(history, train, test_score=test, val_score=val, params=params,
                        max_epochs=params.get("max_iter"),
                        best_epoch=best if best < epochs else None,
-                       diverged=bool(getattr(estimator, "diverged_", False)))
+                       diverged=bool(getattr(network, "diverged_", False)))
     metric = "accuracy" if task == "classification" else "R²"
     return RunResult(name, estimator, history, float(train), float(val), float(test), epochs,
                      best, fit_time, verdict, params, metric)
