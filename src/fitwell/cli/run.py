@@ -11,7 +11,7 @@ import numpy as np
 
 from .._files import atomic_write
 from ..data import DataError, Dataset, classic_split, load_dataset
-from ..data.load import TEXT_SETS
+from ..data.load import TEXT_SETS, text_column_of
 from ..errors import ModelFileError
 from ..experiments import fit_and_evaluate
 from ..io import load, read_metadata, save
@@ -206,15 +206,7 @@ def _load_texts(args, metadata, need_target):
     else:
         y = np.zeros(len(table))
     name = os.path.basename(args.data)
-    if column not in table.columns:
-        raise DataError(f"{name}: no column {column!r} of texts; name it with --text-column "
-                        f"(the columns are {[str(c) for c in table.columns]})")
-    texts = table[[column]]
-    bad = texts[column].map(lambda v: not isinstance(v, str)).to_numpy()
-    if bad.any():
-        raise DataError(f"{name}: {int(bad.sum())} cells of the text column {column!r} are "
-                        f"empty or not text (first rows: {np.flatnonzero(bad)[:5].tolist()}); "
-                        "fill or drop them")
+    texts = text_column_of(table, column, name)
     return Dataset(texts, y, metadata.get("task", "classification"), name, [column],
                    target, text_column=column)
 

@@ -13,7 +13,7 @@ from ..errors import DataError
 from ..tabular import features_and_target, is_table, read_table
 from .rotten_tomatoes import TEXT_COLUMN, load_rotten_tomatoes
 
-__all__ = ["Dataset", "load_dataset", "infer_task", "BUNDLED", "TEXT_SETS"]
+__all__ = ["Dataset", "load_dataset", "infer_task", "text_column_of", "BUNDLED", "TEXT_SETS"]
 
 #: name -> (loader, task, image shape of one row or None)
 BUNDLED = {
@@ -68,8 +68,9 @@ def _load_table(path, target):
     return X, y, [str(c) for c in X.columns]
 
 
-def _text_column(X, y, text_column, name):
-    """The table ``X`` cut to its column ``text_column``, every cell a text."""
+def text_column_of(X, text_column, name):
+    """The table ``X`` cut to its column ``text_column``, every cell a text; a
+    :class:`DataError` naming the fix otherwise (``name`` is the data's name)."""
     if text_column not in X.columns:
         raise DataError(f"{name}: no column {text_column!r} for --text-column; the columns "
                         f"are {[str(c) for c in X.columns]}")
@@ -141,7 +142,7 @@ def load_dataset(spec, target=None, task=None, text_column=None) -> Dataset:
     if text_column is not None:
         if not is_table(X):
             raise DataError(f"{name}: --text-column needs a .csv or .parquet table")
-        X, features = _text_column(X, y, text_column, name), [text_column]
+        X, features = text_column_of(X, text_column, name), [text_column]
     _check_finite(X, y, name)
     if len(X) < 10:
         raise DataError(f"{name}: {len(X)} rows is too few to split into train, validation and "

@@ -263,6 +263,19 @@ class BinaryCrossEntropyLoss:
         return f"BinaryCrossEntropyLoss(label_smoothing={self.label_smoothing})"
 
 
+def _matching_pair(prediction, target, owner):
+    """``prediction`` and ``target`` as arrays of one 2-D shape (a 1-D target of a
+    one-output network becomes a column), or a ``ValueError`` naming both shapes."""
+    prediction = np.asarray(prediction)
+    target = np.asarray(target, dtype=prediction.dtype)
+    if target.ndim == 1 and prediction.ndim == 2 and prediction.shape[1] == 1:
+        target = target[:, None]
+    if prediction.ndim != 2 or target.shape != prediction.shape:
+        raise ValueError(f"{owner} expects predictions and targets of one 2-D shape, got "
+                         f"{prediction.shape} and {target.shape}")
+    return prediction, target
+
+
 class MSELoss:
     """Mean squared error over every element, as PyTorch's ``nn.MSELoss``.
 
@@ -272,15 +285,7 @@ class MSELoss:
     """
 
     def __call__(self, prediction, target, sample_weight=None):
-        prediction = np.asarray(prediction)
-        target = np.asarray(target, dtype=prediction.dtype)
-        if target.ndim == 1 and prediction.ndim == 2 and prediction.shape[1] == 1:
-            target = target[:, None]
-        if prediction.ndim != 2 or target.shape != prediction.shape:
-            raise ValueError(
-                f"MSELoss expects predictions and targets of one 2-D shape, got "
-                f"{prediction.shape} and {target.shape}"
-            )
+        prediction, target = _matching_pair(prediction, target, "MSELoss")
         n, d = prediction.shape
         sample_weight = _check_sample_weight(sample_weight, n, "MSELoss")
         residual = prediction - target
@@ -330,15 +335,7 @@ class HalfPoissonLoss:
     """
 
     def __call__(self, prediction, target, sample_weight=None):
-        prediction = np.asarray(prediction)
-        target = np.asarray(target, dtype=prediction.dtype)
-        if target.ndim == 1 and prediction.ndim == 2 and prediction.shape[1] == 1:
-            target = target[:, None]
-        if prediction.ndim != 2 or target.shape != prediction.shape:
-            raise ValueError(
-                f"HalfPoissonLoss expects predictions and targets of one 2-D shape, got "
-                f"{prediction.shape} and {target.shape}"
-            )
+        prediction, target = _matching_pair(prediction, target, "HalfPoissonLoss")
         n = prediction.shape[0]
         sample_weight = _check_sample_weight(sample_weight, n, "HalfPoissonLoss")
         with np.errstate(over="ignore"):
