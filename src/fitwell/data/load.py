@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn import datasets as _sk
@@ -11,6 +10,8 @@ from sklearn.utils.multiclass import type_of_target
 
 from ..errors import DataError
 from ..tabular import features_and_target, is_table, read_table
+from .dataset import Dataset
+from .fashion_mnist import FASHION_MNIST_NAMES, is_fashion_mnist_folder, load_fashion_mnist
 
 __all__ = ["Dataset", "load_dataset", "infer_task", "BUNDLED"]
 
@@ -22,20 +23,6 @@ BUNDLED = {
     "iris": (_sk.load_iris, "classification", None),
     "diabetes": (_sk.load_diabetes, "regression", None),
 }
-
-
-@dataclass
-class Dataset:
-    """Features, targets and what is known about them; ``X`` is a pandas ``DataFrame``
-    of raw columns for a table read from a file, else a numeric array."""
-
-    X: np.ndarray
-    y: np.ndarray
-    task: str
-    name: str
-    feature_names: list[str] = field(default_factory=list)
-    target_name: str | None = None
-    image_shape: tuple | None = None
 
 
 def infer_task(y) -> str:
@@ -64,9 +51,10 @@ def _load_table(path, target):
 
 
 def load_dataset(spec, target=None, task=None) -> Dataset:
-    """Load a bundled set by name, a table — ``.csv`` or ``.parquet`` (``target`` names
-    the label column), read by :func:`fitwell.tabular.read_table` — or an ``.npz``
-    holding ``X`` and ``y``.
+    """Load a bundled set by name (scikit-learn's small sets, or ``"fashion-mnist"`` from
+    Debian's package or any folder holding its IDX files), a table — ``.csv`` or
+    ``.parquet`` (``target`` names the label column), read by
+    :func:`fitwell.tabular.read_table` — or an ``.npz`` holding ``X`` and ``y``.
 
     Raises
     ------
@@ -75,6 +63,12 @@ def load_dataset(spec, target=None, task=None) -> Dataset:
     """
     spec = str(spec)
     image_shape = None
+    if spec in FASHION_MNIST_NAMES or is_fashion_mnist_folder(spec):
+        dataset = load_fashion_mnist(None if spec in FASHION_MNIST_NAMES else spec)
+        if task not in (None, "classification"):
+            raise DataError(f"fashion-mnist is a classification dataset; got task={task!r}, "
+                            "drop it or pass task='classification'")
+        return dataset
     if spec in BUNDLED:
         loader, bundled_task, image_shape = BUNDLED[spec]
         bunch = loader()
@@ -86,7 +80,7 @@ def load_dataset(spec, target=None, task=None) -> Dataset:
     else:
         if not os.path.exists(spec):
             raise DataError(f"data {spec!r} is neither a file nor a bundled dataset "
-                            f"({', '.join(BUNDLED)})")
+                            f"({', '.join([*BUNDLED, FASHION_MNIST_NAMES[0]])})")
         name = os.path.basename(spec)
         if spec.endswith((".csv", ".parquet")):
             X, y, features = _load_table(spec, target)

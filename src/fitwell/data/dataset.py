@@ -1,0 +1,26 @@
+"""What a loaded dataset is: its features, targets and what is known about them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Dataset"]
+
+
+@dataclass
+class Dataset:
+    """Features, targets and what is known about them; ``X`` is a pandas ``DataFrame``
+    of raw columns for a table read from a file, else a numeric array."""
+
+    X: np.ndarray
+    y: np.ndarray
+    task: str
+    name: str
+    feature_names: list[str] = field(default_factory=list)
+    target_name: str | None = None
+    image_shape: tuple | None = None
+    #: rows from this index on are the dataset's official test set (``None``: no
+    #: official split, the test set is drawn at random)
+    test_start: int | None = None
