@@ -1,18 +1,57 @@
 """Geometric image augmentations: shift (translation), rotation and horizontal flip.
 
-Shift and rotation are done by :func:`scipy.ndimage.map_coordinates` on the whole batch
-at once, every image with its own random transform.
+Shift and rotation warp every image of the batch in one compiled pass, each by its own
+random transform, with bilinear interpolation (:func:`_warp_kernel`).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
+from ..._jit import jit
 from ..._validation import check_number
 from .base import ImageAugmenter
 
 __all__ = ["RandomShift", "RandomRotation", "RandomHorizontalFlip"]
+
+
+@jit
+def _warp_kernel(images, cos, sin, shift_rows, shift_cols, out):
+    r"""Rotate image ``i`` of ``images`` (n, height, width, channels) by the angle whose
+    cosine and sine are ``cos[i]``, ``sin[i]`` about its centre, then shift it by
+    ``(shift_rows[i], shift_cols[i])``, into ``out``.
+
+    Each output pixel :math:`(r, c)` samples the input at the inverse transform
+    :math:`(r_s, c_s)`, with :math:`d_r = r - c_y - s_r`, :math:`d_c = c - c_x - s_c`,
+    :math:`r_s = \cos\theta\, d_r - \sin\theta\, d_c + c_y` and
+    :math:`c_s = \sin\theta\, d_r + \cos\theta\, d_c + c_x`, by bilinear
+    interpolation: with :math:`r_0 = \lfloor r_s \rfloor`, :math:`f = r_s - r_0` (and
+    :math:`c_0`, :math:`g` likewise) it is
+    :math:`(1-f)(1-g) I_{r_0 c_0} + (1-f) g I_{r_0, c_0+1} + f (1-g) I_{r_0+1, c_0}
+    + f g I_{r_0+1, c_0+1}`, where pixels outside the image read 0.
+    """
+    n, height, width, channels = images.shape
+    centre_row, centre_col = (height - 1) / 2.0, (width - 1) / 2.0
+    for i in range(n):
+        for r in range(height):
+            for c in range(width):
+                dr = r - centre_row - shift_rows[i]
+                dc = c - centre_col - shift_cols[i]
+                src_r = cos[i] * dr - sin[i] * dc + centre_row
+                src_c = sin[i] * dr + cos[i] * dc + centre_col
+                r0, c0 = int(np.floor(src_r)), int(np.floor(src_c))
+                f, g = src_r - r0, src_c - c0
+                for k in range(channels):
+                    value = 0.0
+                    if 0 <= r0 < height and 0 <= c0 < width:
+                        value += (1 - f) * (1 - g) * images[i, r0, c0, k]
+                    if 0 <= r0 < height and 0 <= c0 + 1 < width:
+                        value += (1 - f) * g * images[i, r0, c0 + 1, k]
+                    if 0 <= r0 + 1 < height and 0 <= c0 < width:
+                        value += f * (1 - g) * images[i, r0 + 1, c0, k]
+                    if 0 <= r0 + 1 < height and 0 <= c0 + 1 < width:
+                        value += f * g * images[i, r0 + 1, c0 + 1, k]
+                    out[i, r, c, k] = value
 
 
 class _ImageWarp(ImageAugmenter):
@@ -21,30 +60,15 @@ class _ImageWarp(ImageAugmenter):
     def _warp(self, X, angles_deg, shifts):
         """Bilinear warp of every image by its own angle (degrees) and (dy, dx) shift."""
         images = self._as_images(X)
-        n, height, width = images.shape[:3]
-        cy, cx = (height - 1) / 2.0, (width - 1) / 2.0
-        theta = np.deg2rad(angles_deg)[:, None, None]
-        rows, cols = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
-        # For each output pixel, the input position it samples: inverse rotation about
-        # the centre, then the inverse shift.
-        dy = rows[None] - cy - shifts[:, 0, None, None]
-        dx = cols[None] - cx - shifts[:, 1, None, None]
-        src_rows = np.cos(theta) * dy - np.sin(theta) * dx + cy
-        src_cols = np.sin(theta) * dy + np.cos(theta) * dx + cx
-        sample = np.broadcast_to(np.arange(n)[:, None, None], src_rows.shape)
         if images.ndim == 3:
-            coords = np.stack([sample, src_rows, src_cols])
-        else:
-            channels = images.shape[3]
-            expand = (..., None)
-            coords = np.stack([
-                np.broadcast_to(sample[expand], (*src_rows.shape, channels)),
-                np.broadcast_to(src_rows[expand], (*src_rows.shape, channels)),
-                np.broadcast_to(src_cols[expand], (*src_rows.shape, channels)),
-                np.broadcast_to(np.arange(channels), (*src_rows.shape, channels)),
-            ])
-        warped = ndimage.map_coordinates(images, coords, order=1, mode="constant", cval=0.0)
-        return warped.reshape(X.shape).astype(X.dtype, copy=False)
+            images = images[..., None]
+        images = np.ascontiguousarray(images)
+        theta = np.deg2rad(angles_deg)
+        out = np.empty_like(images)
+        _warp_kernel(images, np.cos(theta), np.sin(theta),
+                     np.ascontiguousarray(shifts[:, 0], dtype=np.float64),
+                     np.ascontiguousarray(shifts[:, 1], dtype=np.float64), out)
+        return out.reshape(X.shape)
 
 
 class RandomShift(_ImageWarp):
