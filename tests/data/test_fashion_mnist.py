@@ -89,3 +89,11 @@ def test_the_installed_package_by_name():
     assert dataset.X.shape == (70000, 784) and dataset.test_start == 60000
     assert np.bincount(dataset.y[:60000]).tolist() == [6000] * 10
     assert np.bincount(dataset.y[60000:]).tolist() == [1000] * 10
+
+
+def test_pixels_keep_their_scale_through_the_split(small_fashion):
+    folder, _ = small_fashion
+    dataset = load_fashion_mnist(folder)
+    split = classic_split(dataset, validation_fraction=0.2, random_state=0, scale=True)
+    assert split.scaler is None
+    assert 0.0 <= split.X_train.min() and split.X_train.max() <= 1.0

@@ -24,3 +24,7 @@ class Dataset:
     #: rows from this index on are the dataset's official test set (``None``: no
     #: official split, the test set is drawn at random)
     test_start: int | None = None
+    #: whether the features already share one meaningful scale (pixels in ``[0, 1]``),
+    #: which :func:`~fitwell.data.classic_split` then keeps instead of standardising
+    #: every feature on its own (that would also break the symmetry flips rely on)
+    prescaled: bool = False

@@ -79,7 +79,8 @@ def load_fashion_mnist(folder=None) -> Dataset:
         ``X`` of shape ``(70000, 784)``, ``float32`` pixels scaled to ``[0, 1]``
         (``x = pixel / 255``); ``y`` the labels 0–9 (:data:`CLASS_NAMES`);
         ``image_shape=(28, 28)``; ``test_start=60000``: the official test images are the
-        last 10,000 rows, which :func:`~fitwell.data.classic_split` keeps as the test set.
+        last 10,000 rows, which :func:`~fitwell.data.classic_split` keeps as the test set;
+        ``prescaled=True``: the split keeps the pixel scale.
 
     Raises
     ------
@@ -103,4 +104,4 @@ def load_fashion_mnist(folder=None) -> Dataset:
     y = np.concatenate([train_labels, test_labels]).astype(np.int64)
     features = [f"pixel{i}" for i in range(X.shape[1])]
     return Dataset(X, y, "classification", "fashion-mnist", features, "label", image_shape,
-                   test_start=len(train_images))
+                   test_start=len(train_images), prescaled=True)

@@ -37,7 +37,8 @@ def classic_split(dataset: Dataset, test_size=0.2, validation_fraction=0.2, rand
 
     A dataset with an official test set (``dataset.test_start``, e.g. Fashion-MNIST)
     keeps it, whatever ``test_size``: the validation rows are then carved from its
-    training rows only, stratified by class, with ``random_state``."""
+    training rows only, stratified by class, with ``random_state``. A ``prescaled``
+    dataset (pixels already in ``[0, 1]``) is not standardised."""
     if dataset.test_start is not None:
         start = dataset.test_start
         X_rest, X_test = dataset.X[:start], dataset.X[start:]
@@ -54,7 +55,7 @@ def classic_split(dataset: Dataset, test_size=0.2, validation_fraction=0.2, rand
     if is_table(dataset.X):
         scaler = tabular_preprocessor(dataset.X, scale=scale).fit(X_train)
         X_train, X_val, X_test = (scaler.transform(a) for a in (X_train, X_val, X_test))
-    elif scale:
+    elif scale and not dataset.prescaled:
         from sklearn.preprocessing import StandardScaler
 
         scaler = StandardScaler().fit(X_train)
