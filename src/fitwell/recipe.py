@@ -35,7 +35,8 @@ __all__ = ["Recipe", "RecipeError", "load_recipe", "parse_recipe", "parse_overri
 
 META_KEYS = ("name", "description")
 _RECIPE_DIR = os.path.join(os.path.dirname(__file__), "recipes")
-SHIPPED_RECIPES = ("baseline", "improved", "challenge", "production", "best_digits")
+SHIPPED_RECIPES = ("baseline", "improved", "challenge", "production", "best_digits", "fashion",
+                   "fashion_baseline")
 #: keys of FitwellClassifier that FitwellRegressor does not take (left out for regression)
 CLASSIFIER_ONLY_KEYS = ("class_weight", "label_smoothing")
 _TUPLE_KEYS = ("hidden_layer_sizes", "image_shape")
