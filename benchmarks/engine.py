@@ -18,11 +18,15 @@ import argparse
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from fitwell import nn, optim
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cores  # noqa: E402  (beside this file: the clean BLAS environment)
 
 WIDTHS = (64, 128, 64, 32, 10)
 BATCH = 64
@@ -72,6 +76,7 @@ def torch_step():
 
 
 def main(argv=None):
+    cores.clean_environment()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=15, help="timed blocks per library")
     parser.add_argument("--steps", type=int, default=200, help="steps per timed block")
@@ -104,6 +109,9 @@ def main(argv=None):
     print(f"  torch                    {th:8.1f} us   (PyTorch {torch.__version__}, eager)")
     print(f"  fitwell is {th / fw:.2f}x faster than torch; the compiled blocks make it "
           f"{layers / fw:.2f}x faster than its NumPy layers")
+    print("  BLAS (threadpoolctl): " + ", ".join(
+        f"{b['internal_api']} {b['version']} kernel {b['architecture']}"
+        for b in cores.kernel_report()) + f"; {cores.unset_note()}")
     return 0
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pickle
+import threading
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from fitwell import nn
 
@@ -94,3 +96,35 @@ def test_flat_buffers_survive_pickling_and_astype():
 def test_a_model_without_parameters_has_no_flat_buffers():
     model = nn.Sequential(nn.ReLU())
     assert model.flat_params is None and model.flat_grads is None
+
+
+_THREADS_SEEN = []
+
+
+class _RecordingReLU(nn.ReLU):
+    """A ReLU that notes the thread it runs on (in a module list: copies share it)."""
+
+    def forward(self, x, training=False):
+        _THREADS_SEEN.append(threading.current_thread().name)
+        return super().forward(x, training=training)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_chunks_run_on_every_blas_thread_with_the_same_outputs(dtype):
+    rng = np.random.default_rng(3)
+    model = nn.Sequential(nn.Linear(6, 16, rng=rng, dtype=dtype), nn.BatchNorm(16, dtype=dtype),
+                          _RecordingReLU(), nn.Linear(16, 3, rng=rng, dtype=dtype))
+    for value in model.buffers.values():
+        value[...] = rng.uniform(0.5, 1.5, value.shape)
+    x = _inputs(n=5000)
+    _THREADS_SEEN.clear()
+    with threadpool_limits(1):
+        serial = model.predict(x, chunk_rows=64)
+    assert set(_THREADS_SEEN) == {threading.current_thread().name}
+    _THREADS_SEEN.clear()
+    with threadpool_limits(3):
+        threaded = model.predict(x, chunk_rows=64)
+    workers = {name for name in _THREADS_SEEN if name.startswith("fitwell-predict")}
+    assert workers and threading.current_thread().name in _THREADS_SEEN, set(_THREADS_SEEN)
+    # every chunk is computed alike whichever thread runs it: the same bits
+    np.testing.assert_array_equal(threaded, serial)

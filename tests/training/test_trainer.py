@@ -13,8 +13,10 @@ import math
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from fitwell import FitwellClassifier, nn, optim, schedules
+from fitwell._threads import blas_threads
 from fitwell.training import (
     Callback,
     DivergenceWarning,
@@ -584,3 +586,46 @@ def test_fit_is_deterministic_without_shuffle_too():
         return trainer.fit(X_TRAIN, Y_TRAIN)["train_loss"]
 
     assert run() == run()
+
+
+class _BlasThreads(Callback):
+    """Notes the BLAS's thread count while training runs."""
+
+    def __init__(self):
+        self.seen = []
+
+    def on_epoch_end(self, trainer, logs):
+        self.seen.append(blas_threads())
+
+
+def _train_under(limit, width, batch, X, y):
+    rng = np.random.default_rng(0)
+    f64 = np.float64
+    model = nn.Sequential(nn.Linear(X.shape[1], width, rng=rng, dtype=f64),
+                          nn.BatchNorm(width, dtype=f64), nn.ReLU(), nn.Dropout(0.2, rng=rng),
+                          nn.Linear(width, 10, rng=rng, dtype=f64))
+    threads = _BlasThreads()
+    trainer = Trainer(model, nn.CrossEntropyLoss(), optim.Adam(model.params, lr=1e-3),
+                      penalties=[optim.L2(1e-4)], penalty_scale="batch", batch_size=batch,
+                      max_epochs=2, rng=np.random.default_rng(1), callbacks=[threads])
+    with threadpool_limits(limit):
+        trainer.fit(X, y)
+    return model.flat_params.copy(), threads.seen
+
+
+def test_a_large_problem_trains_on_every_blas_thread_to_the_one_thread_results():
+    # 128 rows through a 512-512 layer: 2**25 multiply-adds, where the BLAS keeps its threads
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((300, 512)), rng.integers(0, 10, 300)
+    single, seen_single = _train_under(1, 512, 128, X, y)
+    multi, seen_multi = _train_under(2, 512, 128, X, y)
+    assert seen_single == [1, 1] and seen_multi == [2, 2]
+    # the element-wise work is the same code; only the BLAS may round differently
+    np.testing.assert_allclose(multi, single, rtol=1e-9, atol=1e-12)
+
+
+def test_a_small_problem_trains_on_one_blas_thread():
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((200, 64)), rng.integers(0, 10, 200)
+    _, seen = _train_under(2, 128, 64, X, y)
+    assert seen == [1, 1]

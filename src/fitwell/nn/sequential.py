@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import operator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .._threads import limit_blas_threads
+from .._threads import blas_threads, limit_blas_threads
 from .._validation import check_positive_int
 from .dense_block import DenseBlock
 from .fuse import fuse_for_inference
@@ -34,7 +37,7 @@ class Sequential(_Container):
     with the element-wise work compiled into one pass forward and one backward.
     Inference, and every other layer, runs layer by layer; :meth:`predict` runs
     large inputs in chunks through a copy with batch norm folded into the dense
-    layers.
+    layers, on every thread the BLAS may use.
 
     Parameters
     ----------
@@ -184,7 +187,11 @@ class Sequential(_Container):
         traffic: each chunk's activations stay in the CPU cache, and with
         ``fold_batch_norm`` every batch norm after a dense layer is folded into it
         (see :func:`~fitwell.nn.fuse_for_inference`; the model is left untouched).
-        Small chunks run the BLAS on one thread.
+        Chunks whose products are large run one at a time on the BLAS's threads;
+        small ones run the BLAS on one thread, and with ``fold_batch_norm`` as
+        many chunks at once as the BLAS may use threads (each thread with its own
+        copy of the folded model). Every chunk is computed the same way whichever
+        thread runs it, so the outputs do not depend on the number of threads.
 
         Parameters
         ----------
@@ -212,14 +219,29 @@ class Sequential(_Container):
         chunk_rows = check_positive_int(chunk_rows, "chunk_rows", "Sequential.predict")
         model = fuse_for_inference(self) if fold_batch_norm else self
         n = x.shape[0]
+        available = blas_threads()
         threads = limit_blas_threads(min(chunk_rows, n), model.params.values())
         try:
             first = model.forward(x[:chunk_rows], training=False)
             out = np.empty((n, first.shape[1]), dtype=first.dtype)
             out[:chunk_rows] = first
-            for start in range(chunk_rows, n, chunk_rows):
-                out[start:start + chunk_rows] = model.forward(x[start:start + chunk_rows],
-                                                              training=False)
+            starts = range(chunk_rows, n, chunk_rows)
+            # A copy per thread: a layer may keep state between calls (its cache).
+            workers = max(1, min(available, len(starts))) \
+                if fold_batch_norm and blas_threads() == 1 else 1
+            models = [model, *(copy.deepcopy(model) for _ in range(workers - 1))]
+
+            def run(worker):
+                for start in starts[worker::workers]:
+                    out[start:start + chunk_rows] = models[worker].forward(
+                        x[start:start + chunk_rows], training=False)
+
+            with ThreadPoolExecutor(workers - 1, thread_name_prefix="fitwell-predict") \
+                    if workers > 1 else contextlib.nullcontext() as pool:
+                others = [pool.submit(run, worker) for worker in range(1, workers)]
+                run(0)  # this thread takes its share
+                for other in others:
+                    other.result()
         finally:
             threads.restore_original_limits()
         return out

@@ -233,7 +233,7 @@ class Trainer:
                     index = order[start:start + batch_size]
                     xb = self._gather(X, index, "X")
                     yb = self._gather(y, index, "y")
-                    wb = None if sample_weight is None else sample_weight[index]
+                    wb = None if sample_weight is None else self._gather(sample_weight, index, "w")
                     if self.augment is not None:
                         xb, yb = self.augment(xb, self._targets_for_augment(yb), self.rng)
                     lr = self.lr
