@@ -214,7 +214,10 @@ def parse_recipe(text, source="<recipe>", overrides=(), task="classification") -
     applied = {}
     for override in overrides:
         key, value = parse_override(override)
-        applied.update(validate_params({key: value}, task=task, source=f"--set {override}"))
+        # validated beside the recipe's other values: an augmentation needs its image_shape
+        checked = validate_params({**params, **applied, key: value}, task=task,
+                                  source=f"--set {override}")
+        applied[key] = checked[key]
     if applied:
         params = validate_params({**params, **applied}, task=task, source=f"{source} with --set")
     return Recipe(params, str(name), str(description), source, applied)
