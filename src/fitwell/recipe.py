@@ -38,8 +38,8 @@ __all__ = ["Recipe", "RecipeError", "load_recipe", "parse_recipe", "parse_overri
 
 META_KEYS = ("name", "description")
 _RECIPE_DIR = os.path.join(os.path.dirname(__file__), "recipes")
-SHIPPED_RECIPES = ("baseline", "improved", "challenge", "production", "best_digits",
-                   "text_eda")
+SHIPPED_RECIPES = ("baseline", "improved", "challenge", "production", "best_digits", "fashion",
+                   "fashion_baseline", "text_eda")
 #: keys of FitwellClassifier that FitwellRegressor does not take (left out for regression)
 CLASSIFIER_ONLY_KEYS = ("class_weight", "label_smoothing")
 _TUPLE_KEYS = ("hidden_layer_sizes", "image_shape")
@@ -219,7 +219,10 @@ def parse_recipe(text, source="<recipe>", overrides=(), task="classification") -
     applied = {}
     for override in overrides:
         key, value = parse_override(override)
-        applied.update(validate_params({key: value}, task=task, source=f"--set {override}"))
+        # validated beside the recipe's other values: an augmentation needs its image_shape
+        checked = validate_params({**params, **applied, key: value}, task=task,
+                                  source=f"--set {override}")
+        applied[key] = checked[key]
     if applied:
         params = validate_params({**params, **applied}, task=task, source=f"{source} with --set")
     return Recipe(params, str(name), str(description), source, applied)

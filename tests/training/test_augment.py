@@ -387,7 +387,7 @@ def test_make_augmenter_builds_from_names_pairs_lists_and_objects():
     table = make_augmenter([{"name": "rotation", "max_degrees": 10}, "noise"], image_shape=(8, 8))
     assert isinstance(table.augmenters[0], RandomRotation)
     assert table.augmenters[0].max_degrees == 10.0
-    assert set(AUGMENTERS) == {"shift", "rotation", "flip", "noise", "mixup"}
+    assert set(AUGMENTERS) == {"shift", "rotation", "flip", "erasing", "noise", "jitter", "mixup"}
 
 
 def test_compose_applies_in_order():

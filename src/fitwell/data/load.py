@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn import datasets as _sk
@@ -11,6 +10,8 @@ from sklearn.utils.multiclass import type_of_target
 
 from ..errors import DataError
 from ..tabular import features_and_target, is_table, read_table
+from .dataset import Dataset
+from .fashion_mnist import FASHION_MNIST_NAMES, is_fashion_mnist_folder, load_fashion_mnist
 from .rotten_tomatoes import TEXT_COLUMN, load_rotten_tomatoes
 
 __all__ = ["Dataset", "load_dataset", "infer_task", "text_column_of", "BUNDLED", "TEXT_SETS"]
@@ -25,22 +26,6 @@ BUNDLED = {
 }
 #: name -> loader of ``(one-column table of texts, labels)``: labelled sentences
 TEXT_SETS = {"rotten-tomatoes": load_rotten_tomatoes}
-
-
-@dataclass
-class Dataset:
-    """Features, targets and what is known about them; ``X`` is a pandas ``DataFrame``
-    of raw columns for a table read from a file, else a numeric array. For texts,
-    ``text_column`` names the one column of ``X``, which holds them."""
-
-    X: np.ndarray
-    y: np.ndarray
-    task: str
-    name: str
-    feature_names: list[str] = field(default_factory=list)
-    target_name: str | None = None
-    image_shape: tuple | None = None
-    text_column: str | None = None
 
 
 def infer_task(y) -> str:
@@ -84,9 +69,10 @@ def text_column_of(X, text_column, name):
 
 
 def load_dataset(spec, target=None, task=None, text_column=None) -> Dataset:
-    """Load a bundled set by name, a table — ``.csv`` or ``.parquet`` (``target`` names
-    the label column), read by :func:`fitwell.tabular.read_table` — or an ``.npz``
-    holding ``X`` and ``y``. With ``text_column``, a table's features are that column's
+    """Load a bundled set by name (scikit-learn's small sets, or ``"fashion-mnist"`` from
+    Debian's package or any folder holding its IDX files), a table — ``.csv`` or
+    ``.parquet`` (``target`` names the label column), read by
+    :func:`fitwell.tabular.read_table` — or an ``.npz`` holding ``X`` and ``y``. With ``text_column``, a table's features are that column's
     texts alone; a text set of :data:`TEXT_SETS` is loaded by name.
 
     Raises
@@ -100,6 +86,12 @@ def load_dataset(spec, target=None, task=None, text_column=None) -> Dataset:
         X, y = TEXT_SETS[spec]()
         return Dataset(X, y, task or "classification", spec, [TEXT_COLUMN], "label",
                        text_column=TEXT_COLUMN)
+    if spec in FASHION_MNIST_NAMES or is_fashion_mnist_folder(spec):
+        dataset = load_fashion_mnist(None if spec in FASHION_MNIST_NAMES else spec)
+        if task not in (None, "classification"):
+            raise DataError(f"fashion-mnist is a classification dataset; got task={task!r}, "
+                            "drop it or pass task='classification'")
+        return dataset
     if spec in BUNDLED:
         loader, bundled_task, image_shape = BUNDLED[spec]
         bunch = loader()
@@ -111,7 +103,7 @@ def load_dataset(spec, target=None, task=None, text_column=None) -> Dataset:
     else:
         if not os.path.exists(spec):
             raise DataError(f"data {spec!r} is neither a file nor a bundled dataset "
-                            f"({', '.join([*BUNDLED, *TEXT_SETS])})")
+                            f"({', '.join([*BUNDLED, FASHION_MNIST_NAMES[0], *TEXT_SETS])})")
         name = os.path.basename(spec)
         if spec.endswith((".csv", ".parquet")):
             X, y, features = _load_table(spec, target)
@@ -147,4 +139,5 @@ def load_dataset(spec, target=None, task=None, text_column=None) -> Dataset:
     if len(X) < 10:
         raise DataError(f"{name}: {len(X)} rows is too few to split into train, validation and "
                         "test sets; need at least 10")
-    return Dataset(X, y, task, name, features, target_name, image_shape, text_column)
+    return Dataset(X, y, task, name, features, target_name, image_shape,
+                   text_column=text_column)
