@@ -72,8 +72,9 @@ def load_dataset(spec, target=None, task=None, text_column=None) -> Dataset:
     """Load a bundled set by name (scikit-learn's small sets, or ``"fashion-mnist"`` from
     Debian's package or any folder holding its IDX files), a table — ``.csv`` or
     ``.parquet`` (``target`` names the label column), read by
-    :func:`fitwell.tabular.read_table` — or an ``.npz`` holding ``X`` and ``y``. With ``text_column``, a table's features are that column's
-    texts alone; a text set of :data:`TEXT_SETS` is loaded by name.
+    :func:`fitwell.tabular.read_table` — or an ``.npz`` holding ``X`` and ``y``. With
+    ``text_column``, a table's features are that column's texts alone; a text set of
+    :data:`TEXT_SETS` is loaded by name.
 
     Raises
     ------
