@@ -47,6 +47,8 @@ def parse_args():
     parser.add_argument("--recipe", default="fashion")
     parser.add_argument("--epochs", type=int, default=None,
                         help="override the recipe's max_iter (fitwell and torch)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a recipe value, as the command's --set (repeatable)")
     parser.add_argument("--threads", choices=("1", "all"), default="all",
                         help="BLAS/torch threads: 1 keeps a busy machine from thrashing")
     return parser.parse_args()
@@ -56,6 +58,8 @@ def fitwell_run(params, split):
     from fitwell.experiments import fit_and_evaluate
 
     run = fit_and_evaluate(params, split, name="fitwell")
+    print(f"fitwell   validation {100 * run.val_score:.2f} %  (best epoch {run.best_epoch})",
+          flush=True)
     return run.train_score, run.test_score, run.epochs_run, run.fit_time
 
 
@@ -168,7 +172,7 @@ def main():
 
         torch.set_num_threads(1)
     print(f"BLAS: {kernel_report()}  ({unset_note()}); threads: {args.threads}")
-    recipe = load_recipe(args.recipe)
+    recipe = load_recipe(args.recipe, overrides=args.set)
     dataset = load_dataset("fashion-mnist")
     rows = []
     for seed in args.seeds:
