@@ -229,3 +229,12 @@ def test_a_predict_that_fails_mid_write_leaves_the_old_predictions(trained, tmp_
     assert err.count("\n") == 1 and "No space left on device" in err and "unchanged" in err
     assert out.read_text() == "prediction\nthe old run\n"
     assert [p.name for p in tmp_path.iterdir()] == ["predictions.csv"]
+
+
+def test_train_rows_trains_on_fewer_rows_and_says_so(quick_recipe, tmp_path):
+    result = fitwell("train", quick_recipe, "--data", "digits", "--out", tmp_path, "--no-report",
+                     "--train-rows", "300")
+    assert result.returncode == 0, result.stderr
+    assert "300 training, 288 validation, 360 test rows" in result.stdout
+    assert_input_error(fitwell("train", quick_recipe, "--data", "digits", "--out", tmp_path,
+                               "--train-rows", "5000"), "train_rows=5000", "at most 1149")

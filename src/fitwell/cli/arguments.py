@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from ..recipe import SHIPPED_RECIPES
+
 __all__ = ["UsageError", "Parser", "fraction", "positive_int", "positive_float",
            "add_recipe_arguments", "add_data_arguments", "add_split_arguments", "add_out",
            "add_no_report", "add_noise_options"]
@@ -59,17 +61,17 @@ def add_recipe_arguments(parser, set_help="override a recipe key, e.g. --set dro
                                           "(repeatable)"):
     """The recipe (positional) and ``--set KEY=VALUE``."""
     parser.add_argument("recipe", help="a recipe .toml file or a shipped recipe name "
-                                       "(baseline, improved, challenge, production, best_digits, "
-                                       "text_eda)")
+                                       f"({', '.join(SHIPPED_RECIPES)})")
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", help=set_help)
 
 
 def add_data_arguments(parser):
     """``--data``, ``--target``, ``--text-column`` and ``--task``."""
     parser.add_argument("--data", required=True,
-                        help="digits, breast_cancer, wine, iris, diabetes, rotten-tomatoes "
-                             "(review sentences), a .csv file (with --target) or an .npz file "
-                             "with arrays X and y")
+                        help="digits, breast_cancer, wine, iris, diabetes, fashion-mnist "
+                             "(or a folder of its IDX files), rotten-tomatoes (review "
+                             "sentences), a .csv file (with --target) or an .npz file with "
+                             "arrays X and y")
     parser.add_argument("--target", help="the target column of a CSV file")
     parser.add_argument("--text-column", help="a CSV file's column of texts: the features "
                                               "are its TF-IDF (other columns ignored)")
@@ -78,7 +80,7 @@ def add_data_arguments(parser):
 
 
 def add_split_arguments(parser, seed_note=""):
-    """``--no-scale``, ``--test-size`` and ``--split-seed``."""
+    """``--no-scale``, ``--test-size``, ``--split-seed`` and ``--train-rows``."""
     parser.add_argument("--no-scale", action="store_true",
                         help="do not standardise the features")
     parser.add_argument("--test-size", type=fraction, default=0.2,
@@ -86,6 +88,9 @@ def add_split_arguments(parser, seed_note=""):
     parser.add_argument("--split-seed", type=int, default=42,
                         help=f"random_state of the train/validation/test split{seed_note} "
                              "(default 42)")
+    parser.add_argument("--train-rows", type=positive_int, metavar="N",
+                        help="train on N of the training rows (stratified, drawn with the "
+                             "split seed); validation and test rows stay whole")
 
 
 def add_out(parser, default_name):

@@ -37,6 +37,7 @@ written to OUT/best_recipe.toml, ready for 'fitwell train'."""
 ABLATE_EXAMPLES = """examples:
   fitwell ablate challenge --data digits --seeds 5
   fitwell ablate my.toml --data houses.csv --target price --jobs 2
+  fitwell ablate fashion --data fashion-mnist --train-rows 10000 --set max_iter=20 --jobs 2
 
 Runs the full recipe, the recipe with each technique it uses removed one at a time
 (dropout, penalties, normalisation, schedule, early stopping, augmentation, clipping,
@@ -102,7 +103,8 @@ def _data(args):
 def _plan_options(args):
     return dict(overrides=args.set or (), target=args.target, task=args.task,
                 test_size=args.test_size, split_seed=args.split_seed, scale=not args.no_scale,
-                storage=args.storage, study=args.study, out=args.out, seeds=args.seeds)
+                train_rows=args.train_rows, storage=args.storage, study=args.study,
+                out=args.out, seeds=args.seeds)
 
 
 def _run(plan, execute, args, console, what, n_configs):

@@ -167,7 +167,8 @@ def cmd_train(args, console):
     params = with_image_shape(dict(recipe.params), dataset.image_shape)
     split = classic_split(dataset, test_size=args.test_size,
                           validation_fraction=params.get("validation_fraction", 0.1),
-                          random_state=args.split_seed, scale=not args.no_scale)
+                          random_state=args.split_seed, scale=not args.no_scale,
+                          train_rows=args.train_rows)
     out = args.out or os.path.join("fitwell-output", recipe.name)
     os.makedirs(out, exist_ok=True)
     console.print(f"training recipe {recipe.name!r} on {dataset.name}: {len(split.y_train)} "

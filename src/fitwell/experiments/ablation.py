@@ -218,11 +218,13 @@ def format_ablation(rows, n_seeds) -> str:
 
 
 def plan_ablation(recipe, data, *, seeds=5, storage=None, study=None, out=None, overrides=(),
-                  target=None, task=None, test_size=0.2, split_seed=42, scale=True):
+                  target=None, task=None, test_size=0.2, split_seed=42, scale=True,
+                  train_rows=None):
     """Resolve and check an ablation without running anything; returns a
     :class:`~fitwell.experiments.plan.Plan`."""
     inputs = resolve_inputs(recipe, data, overrides=overrides, target=target, task=task,
-                            test_size=test_size, split_seed=split_seed, scale=scale)
+                            test_size=test_size, split_seed=split_seed, scale=scale,
+                            train_rows=train_rows)
     experiment = build_ablation(inputs, seeds=seeds)
     return plan_experiment("ablate", inputs, experiment, out=out, storage=storage, study=study)
 
@@ -235,12 +237,12 @@ def execute_ablation(plan, jobs=1, options=None, on_progress=None) -> AblationRe
 
 def run_ablation(recipe, data, *, seeds=5, jobs=1, storage=None, study=None, out=None,
                  overrides=(), target=None, task=None, test_size=0.2, split_seed=42, scale=True,
-                 options=None, on_progress=None) -> AblationResult:
+                 train_rows=None, options=None, on_progress=None) -> AblationResult:
     """Run (or resume) an ablation of ``recipe`` on ``data``; the arguments are those of
     :func:`~fitwell.experiments.sweep.run_sweep` (storage, study, jobs, out, ...)."""
     plan = plan_ablation(recipe, data, seeds=seeds, storage=storage, study=study, out=out,
                          overrides=overrides, target=target, task=task, test_size=test_size,
-                         split_seed=split_seed, scale=scale)
+                         split_seed=split_seed, scale=scale, train_rows=train_rows)
     return execute_ablation(plan, jobs=jobs, options=options, on_progress=on_progress)
 
 

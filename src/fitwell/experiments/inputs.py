@@ -83,19 +83,22 @@ def _recipe(recipe, overrides, task) -> tuple[str, str, dict]:
 
 
 def resolve_inputs(recipe, data, overrides=(), target=None, task=None, test_size=0.2,
-                   split_seed=42, scale=True) -> Inputs:
+                   split_seed=42, scale=True, train_rows=None) -> Inputs:
     """Load and validate the recipe (a name, a path, a :class:`~fitwell.recipe.Recipe`
     or a dict of parameters) and the data (a name, a path, a
-    :class:`~fitwell.data.Dataset` or an ``(X, y)`` pair), and split the data.
+    :class:`~fitwell.data.Dataset` or an ``(X, y)`` pair), and split the data
+    (:func:`~fitwell.data.classic_split`; ``train_rows`` keeps that many training rows).
     """
     dataset = _dataset(data, target, task)
     task = task or dataset.task
     name, description, params = _recipe(recipe, overrides, task)
     validation_fraction = params.get("validation_fraction", 0.1)
     split = classic_split(dataset, test_size=test_size, validation_fraction=validation_fraction,
-                          random_state=split_seed, scale=scale)
+                          random_state=split_seed, scale=scale, train_rows=train_rows)
+    # train_rows joins the fingerprint only when given, so earlier studies still resume
+    subsample = {} if train_rows is None else {"train_rows": train_rows}
     data_hash = data_fingerprint(dataset.X, dataset.y, test_size=test_size,
                                  validation_fraction=validation_fraction,
-                                 split_seed=split_seed, scale=scale)
+                                 split_seed=split_seed, scale=scale, **subsample)
     return Inputs(name, description, params, task, dataset.name, split, data_hash,
                   dataset.image_shape)

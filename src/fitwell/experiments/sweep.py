@@ -162,11 +162,12 @@ def build_sweep(inputs, grid=None, seeds=5, search="grid", trials=None) -> Exper
 
 def plan_sweep(recipe, data, grid=None, *, seeds=5, search="grid", trials=None, storage=None,
                study=None, out=None, overrides=(), target=None, task=None, test_size=0.2,
-               split_seed=42, scale=True) -> Plan:
+               split_seed=42, scale=True, train_rows=None) -> Plan:
     """Resolve and check everything a sweep needs, without running anything (see
     :func:`run_sweep` for the arguments)."""
     inputs = resolve_inputs(recipe, data, overrides=overrides, target=target, task=task,
-                            test_size=test_size, split_seed=split_seed, scale=scale)
+                            test_size=test_size, split_seed=split_seed, scale=scale,
+                            train_rows=train_rows)
     experiment = build_sweep(inputs, grid, seeds=seeds, search=search, trials=trials)
     return plan_experiment("sweep", inputs, experiment, out=out, storage=storage, study=study)
 
@@ -180,7 +181,7 @@ def execute_sweep(plan, jobs=1, options=None, on_progress=None) -> SweepResult:
 
 def run_sweep(recipe, data, grid=None, *, seeds=5, search="grid", trials=None, jobs=1,
               storage=None, study=None, out=None, overrides=(), target=None, task=None,
-              test_size=0.2, split_seed=42, scale=True, options=None,
+              test_size=0.2, split_seed=42, scale=True, train_rows=None, options=None,
               on_progress=None) -> SweepResult:
     """Run (or resume) a sweep and return its :class:`SweepResult`.
 
@@ -211,6 +212,9 @@ def run_sweep(recipe, data, grid=None, *, seeds=5, search="grid", trials=None, j
         Output folder (default ``fitwell-output/sweep-RECIPE``).
     overrides : sequence of str
         ``--set`` overrides applied to the recipe first.
+    test_size, split_seed, scale, train_rows
+        How the data is split, as :func:`~fitwell.data.classic_split` takes them
+        (``train_rows``: train on that many rows, validation and test kept whole).
     options : WorkerOptions, optional
         Heartbeat, grace period and polling of the workers.
     on_progress : callable, optional
@@ -218,7 +222,8 @@ def run_sweep(recipe, data, grid=None, *, seeds=5, search="grid", trials=None, j
     """
     plan = plan_sweep(recipe, data, grid, seeds=seeds, search=search, trials=trials,
                       storage=storage, study=study, out=out, overrides=overrides, target=target,
-                      task=task, test_size=test_size, split_seed=split_seed, scale=scale)
+                      task=task, test_size=test_size, split_seed=split_seed, scale=scale,
+                      train_rows=train_rows)
     return execute_sweep(plan, jobs=jobs, options=options, on_progress=on_progress)
 
 
