@@ -37,7 +37,7 @@ test: $(VENV)/.test-installed data
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
 
 $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[bench]"

@@ -29,6 +29,7 @@ from fitwell.training.augment import make_augmenter  # noqa: E402
 
 SHAPE = (28, 28)
 SPECS = {
+    "shift (1 px)": ("shift", {"max_shift": 1.0}),
     "shift (2 px)": ("shift", {"max_shift": 2.0}),
     "rotation (10°)": ("rotation", {"max_degrees": 10.0}),
     "flip": ("flip", {}),
@@ -75,8 +76,9 @@ def main(argv=None):
     X = rng.random((args.rows, SHAPE[0] * SHAPE[1]), dtype=np.float32)
     y = rng.integers(0, 10, args.rows)
     rows = [(label, make_augmenter(spec, SHAPE)) for label, spec in SPECS.items()]
-    rows.append(("fashion recipe (shift + flip + erasing)",
-                 make_augmenter(load_recipe("fashion").params["augment"], SHAPE)))
+    recipe_augment = load_recipe("fashion").params["augment"]
+    names = " + ".join(name for name, _ in recipe_augment)
+    rows.append((f"fashion recipe ({names})", make_augmenter(recipe_augment, SHAPE)))
     train = train_epoch_seconds(X, y, args.batch, min(args.train_rows, args.rows))
     print(f"# {args.rows} rows of {SHAPE[0]}x{SHAPE[1]}, batches of {args.batch}; one "
           f"training epoch of the recipe's network: {train:.1f} s (timed on {args.train_rows} "

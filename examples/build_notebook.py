@@ -34,12 +34,16 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
 import fitwell
-from fitwell import FitwellClassifier, schedules
+from fitwell import schedules
 from fitwell.data import classic_split, load_dataset
 from fitwell.experiments import fit_and_evaluate, sweep
 from fitwell.recipe import load_recipe
-from fitwell.report import (ComparisonDisplay, GapBarDisplay, LossCurveDisplay,
-                            ScheduleComparisonDisplay)
+from fitwell.report import (
+    ComparisonDisplay,
+    GapBarDisplay,
+    LossCurveDisplay,
+    ScheduleComparisonDisplay,
+)
 from fitwell.training.augment import make_augmenter
 
 warnings.simplefilter("ignore", ConvergenceWarning)  # fixed epoch budgets, on purpose
@@ -69,7 +73,8 @@ def run(name, **params):
 A network with more capacity than data memorises the training set: the training loss
 keeps falling while the validation loss turns back up. To make it visible in a few
 epochs we train a wide network on only 200 of the training images."""),
-    ("code", """small = classic_split(digits, test_size=0.2, validation_fraction=0.2, random_state=42)
+    ("code", """small = classic_split(digits, test_size=0.2, validation_fraction=0.2,
+                      random_state=42)
 small.X_train, small.y_train = small.X_train[:200], small.y_train[:200]
 overfit = fit_and_evaluate({"hidden_layer_sizes": (256, 256), "max_iter": 80, "tol": 0.0,
                             "n_iter_no_change": 80, "learning_rate_init": 0.003,
@@ -106,8 +111,8 @@ table(dropped)"""),
 With `early_stopping=True` training watches the validation score, stops after
 `n_iter_no_change` epochs without improvement, and restores the best epoch's weights
 *and* batch-norm statistics (`restore_best_weights=True`)."""),
-    ("code", """stopped = run("early stopping", early_stopping=True, monitor="val_loss", max_iter=100,
-              n_iter_no_change=5, tol=1e-4, learning_rate_init=0.01)
+    ("code", """stopped = run("early stopping", early_stopping=True, monitor="val_loss",
+              max_iter=100, n_iter_no_change=5, tol=1e-4, learning_rate_init=0.01)
 LossCurveDisplay.from_history(stopped.history, best_epoch=stopped.best_epoch,
                               name="early stopping")
 plt.show()
@@ -135,7 +140,8 @@ table(augmented)"""),
 Batch norm normalises each unit over the batch (running statistics at prediction time,
 PyTorch's momentum convention); layer norm normalises each sample over its units; group
 norm over groups of units."""),
-    ("code", """normed = [run(f"{kind or 'no'} norm", normalization=kind, hidden_layer_sizes=(64, 64))
+    ("code", """normed = [run(f"{kind or 'no'} norm", normalization=kind,
+              hidden_layer_sizes=(64, 64))
           for kind in (None, "batch", "layer", "group")]
 ComparisonDisplay(normed).plot()
 plt.show()
@@ -172,9 +178,9 @@ table(compared)"""),
 `sweep` runs every configuration of a grid over seeds (here two) and ranks them by
 validation score — never test. Each trial is stored, so running the cell again
 resumes instead of starting over."""),
-    ("code", """summary = sweep("challenge", "digits", {"dropout": [0.0, 0.3], "alpha": [1e-3, 0.1]},
-               seeds=2, overrides=["max_iter=15", "early_stopping=false"],
-               out="sweep-output")
+    ("code", """summary = sweep("challenge", "digits",
+                {"dropout": [0.0, 0.3], "alpha": [1e-3, 0.1]}, seeds=2,
+                overrides=["max_iter=15", "early_stopping=false"], out="sweep-output")
 summary[["rank", "label", "val_mean", "val_std", "test_mean", "gap_mean"]].round(2)"""),
     ("md", """## 10. The challenge: 128-64-32
 
