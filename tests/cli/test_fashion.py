@@ -33,11 +33,11 @@ def first_per_class(labels, per_class):
 
 @pytest.fixture(scope="module")
 def subsample(tmp_path_factory):
-    """A folder in Fashion-MNIST's layout with 2,000 of its training images and 1,000 of
+    """A folder in Fashion-MNIST's layout with 4,000 of its training images and 2,000 of
     its test images (the first of each class), read from the installed package."""
     folder = tmp_path_factory.mktemp("fashion-subsample")
     source = fashion_mnist.FASHION_MNIST_DIR
-    for part, per_class in (("train", 200), ("t10k", 100)):
+    for part, per_class in (("train", 400), ("t10k", 200)):
         images = read_idx(os.path.join(source, f"{part}-images-idx3-ubyte.gz"))
         labels = read_idx(os.path.join(source, f"{part}-labels-idx1-ubyte.gz"))
         keep = first_per_class(labels, per_class)
@@ -46,8 +46,8 @@ def subsample(tmp_path_factory):
     return folder
 
 
-#: the shipped recipe, made brief for 1,800 images: a 256-256 network for 40 epochs of
-#: batch 64, every epoch kept (a 200-image validation part is too noisy to pick one);
+#: the shipped recipe, made brief for 3,600 images: a 256-256 network for 40 epochs of
+#: batch 64, every epoch kept (a 400-image validation part is too noisy to pick one);
 #: its regularisation (dropout, weight decay, label smoothing, shifts and flips) as shipped
 BRIEF = ("max_iter=40", "batch_size=64", "hidden_layer_sizes=[256, 256]",
          "early_stopping=false")
@@ -61,12 +61,14 @@ def test_the_regularised_recipe_beats_the_plain_one_on_held_out_images(subsample
         result = fitwell("train", recipe, "--data", subsample, "--out", out, "--no-report",
                          *sets, timeout=300)
         assert result.returncode == 0, result.stderr
-        assert "1800 training, 200 validation, 1000 test rows" in result.stdout
+        assert "3600 training, 400 validation, 2000 test rows" in result.stdout
         scores[recipe] = json.loads((out / "metrics.json").read_text())
     plain, regularised = scores["fashion_baseline"], scores["fashion"]
     assert plain["verdict"] == "overfitting" and plain["gap_points"] > 10   # it memorises
-    assert regularised["test"] > plain["test"]
-    assert regularised["gap_points"] < plain["gap_points"] / 2
+    assert regularised["test"] > plain["test"] + 0.01, (regularised, plain)   # 20+ images
+    # at full scale the recipe takes 38 % off the gap (7.2 -> 4.5 points, README): at least
+    # a quarter here
+    assert regularised["gap_points"] < 0.75 * plain["gap_points"], (regularised, plain)
 
 
 def test_demo_walks_through_fashion_mnist(subsample, tmp_path, monkeypatch, capsys):
@@ -78,7 +80,7 @@ def test_demo_walks_through_fashion_mnist(subsample, tmp_path, monkeypatch, caps
     monkeypatch.setattr("fitwell.cli.run.load_recipe", brief)
     assert main(["demo", "--data", "fashion-mnist", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
-    assert "fitwell demo — Fashion-MNIST: 1800 training, 200 validation, 1000 test" in printed
+    assert "fitwell demo — Fashion-MNIST: 3600 training, 400 validation, 2000 test" in printed
     assert "fashion_baseline" in printed and "fashion:" in printed
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert [m["name"] for m in metrics] == ["fashion_baseline", "fashion"]
